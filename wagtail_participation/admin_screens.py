@@ -1,0 +1,66 @@
+"""Admin screens, declared once and built for either admin UI.
+
+Each app lists its screens in an ``admin_screens.py`` module with ``AdminScreen`` declarations
+in a module-level ``ADMIN_SCREENS`` list. ``WAGTAIL_PARTICIPATION["ADMIN_UI"]`` chooses who
+builds them: Wagtail's viewsets and snippets (``viewsets.py``, the default) or
+wagtail-modeladmin (``wagtail_participation.contrib.modeladmin``). Only one is registered, so
+the "Participation" menu never appears twice.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+MENU_LABEL = _("Participation")
+MENU_ICON = "group"
+MENU_ORDER = 250
+
+
+@dataclass(frozen=True)
+class AdminScreen:
+    model: str  # "app_label.ModelName"
+    icon: str = "folder-open-inverse"
+    list_display: tuple = ("__str__",)
+    list_filter: tuple = ()
+    search_fields: tuple = ()
+    list_export: tuple = ()
+    ordering: tuple = ()
+    # Snippets get Wagtail's snippet features (revisions, locales, choosers) in the Wagtail UI.
+    snippet: bool = False
+    inspect: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def get_model(self):
+        return apps.get_model(self.model)
+
+    @property
+    def menu_label(self):
+        return capfirst(self.get_model()._meta.verbose_name_plural)
+
+
+ADMIN_SCREENS = [
+    AdminScreen(
+        model="wagtail_participation.Neighbourhood",
+        icon="site",
+        list_display=("name", "slug", "locale"),
+        list_filter=("locale",),
+        search_fields=("name", "description"),
+        list_export=("name", "slug", "description", "latitude", "longitude"),
+        ordering=("name",),
+        snippet=True,
+    ),
+]
+
+
+def admin_screens():
+    """Every app's declared screens, in INSTALLED_APPS order."""
+    screens = []
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, "admin_screens"):
+            continue
+        module = __import__(f"{app_config.name}.admin_screens", fromlist=["ADMIN_SCREENS"])
+        screens.extend(getattr(module, "ADMIN_SCREENS", []))
+    return screens

@@ -1,0 +1,96 @@
+from django.apps import apps
+from django.core.checks import Error, Tags, register
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from .conf import ADMIN_UI_CHOICES, DEFAULTS, SETTING_NAME, settings
+
+REQUIRED_APPS = [
+    "wagtail",
+    "wagtail.admin",
+    "wagtail.snippets",
+    "wagtail.contrib.routable_page",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+]
+
+MODELADMIN_CONTRIB_APP = "wagtail_participation.contrib.modeladmin"
+
+
+@register(Tags.compatibility)
+def check_required_apps(app_configs, **kwargs):
+    return [
+        Error(
+            f"wagtail_participation needs {app!r} in INSTALLED_APPS.",
+            hint=f"Add {app!r} to INSTALLED_APPS (see the installation tutorial).",
+            id="wagtail_participation.E001",
+        )
+        for app in REQUIRED_APPS
+        if not apps.is_installed(app)
+    ]
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs, **kwargs):
+    errors = []
+    user_settings = settings.user_settings
+    if not isinstance(user_settings, dict):
+        return [
+            Error(
+                f"{SETTING_NAME} must be a dict.",
+                id="wagtail_participation.E002",
+            )
+        ]
+    for key in settings.unknown_keys():
+        errors.append(
+            Error(
+                f"{SETTING_NAME} has an unknown key {key!r}.",
+                hint="Known keys: " + ", ".join(sorted(DEFAULTS)) + ".",
+                obj=SETTING_NAME,
+                id="wagtail_participation.E003",
+            )
+        )
+    if settings.ADMIN_UI not in ADMIN_UI_CHOICES:
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['ADMIN_UI'] must be one of {', '.join(ADMIN_UI_CHOICES)}, "
+                f"not {settings.ADMIN_UI!r}.",
+                id="wagtail_participation.E004",
+            )
+        )
+    elif settings.ADMIN_UI == "modeladmin" and not apps.is_installed(MODELADMIN_CONTRIB_APP):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['ADMIN_UI'] is 'modeladmin' but {MODELADMIN_CONTRIB_APP!r} "
+                "is not in INSTALLED_APPS.",
+                hint="pip install 'wagtail-participation[modeladmin]' and add "
+                f"'wagtail_modeladmin' and {MODELADMIN_CONTRIB_APP!r} to INSTALLED_APPS.",
+                id="wagtail_participation.E005",
+            )
+        )
+    page_size = settings.INDEX_PAGE_SIZE
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['INDEX_PAGE_SIZE'] must be a positive whole number.",
+                id="wagtail_participation.E006",
+            )
+        )
+    return errors
+
+
+@register(Tags.templates)
+def check_base_template(app_configs, **kwargs):
+    try:
+        get_template(settings.BASE_TEMPLATE)
+    except TemplateDoesNotExist:
+        return [
+            Error(
+                f"{SETTING_NAME}['BASE_TEMPLATE'] names {settings.BASE_TEMPLATE!r}, "
+                "which no template loader finds.",
+                hint="Point it at your site's base template, the one your pages extend.",
+                id="wagtail_participation.E007",
+            )
+        ]
+    return []

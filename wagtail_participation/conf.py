@@ -1,0 +1,55 @@
+"""The package's settings, read from one ``WAGTAIL_PARTICIPATION`` dict.
+
+``from wagtail_participation.conf import settings`` then ``settings.ADMIN_UI``. Values are read
+again after Django's ``setting_changed`` signal, so ``override_settings`` works in tests.
+"""
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+
+SETTING_NAME = "WAGTAIL_PARTICIPATION"
+
+DEFAULTS = {
+    # Template that wagtail_participation/base.html extends: the site's own base template.
+    "BASE_TEMPLATE": "base.html",
+    # Which admin builds the package's screens: "wagtail" (viewsets and snippets) or
+    # "modeladmin" (needs wagtail_participation.contrib.modeladmin in INSTALLED_APPS).
+    "ADMIN_UI": "wagtail",
+    # Participatory pages shown per page of a participation index.
+    "INDEX_PAGE_SIZE": 12,
+}
+
+ADMIN_UI_CHOICES = ("wagtail", "modeladmin")
+
+
+class ParticipationSettings:
+    def __init__(self):
+        self._cache = {}
+
+    @property
+    def user_settings(self):
+        return getattr(django_settings, SETTING_NAME, None) or {}
+
+    def unknown_keys(self):
+        return sorted(set(self.user_settings) - set(DEFAULTS))
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"{SETTING_NAME} has no setting {name!r}")
+        if name not in self._cache:
+            self._cache[name] = self.user_settings.get(name, DEFAULTS[name])
+        return self._cache[name]
+
+    def reload(self):
+        self._cache.clear()
+
+
+settings = ParticipationSettings()
+
+
+def _reload_on_change(*, setting, **kwargs):
+    if setting == SETTING_NAME:
+        settings.reload()
+
+
+setting_changed.connect(_reload_on_change)
