@@ -18,7 +18,6 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/django-admin compilemessages --ignore=.venv --ignore=node_modules >/dev/null
 	$(MANAGE) migrate --no-input
 	$(MANAGE) participation_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

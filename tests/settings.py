@@ -103,5 +103,10 @@ WAGTAIL_PARTICIPATION = {"BASE_TEMPLATE": "site_base.html"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# tests/admin_ui_modeladmin.py runs in its own process with the other admin UI, and its own
+# test database so that it can run while the main run holds its own.
 if os.environ.get("PARTICIPATION_TEST_ADMIN_UI"):
-    WAGTAIL_PARTICIPATION["ADMIN_UI"] = os.environ["PARTICIPATION_TEST_ADMIN_UI"]
+    ADMIN_UI = os.environ["PARTICIPATION_TEST_ADMIN_UI"]
+    WAGTAIL_PARTICIPATION["ADMIN_UI"] = ADMIN_UI
+    if "sqlite" not in DATABASES["default"]["ENGINE"]:
+        DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{ADMIN_UI}"}

@@ -18,8 +18,16 @@ REQUIRED_APPS = [
 MODELADMIN_CONTRIB_APP = "wagtail_participation.contrib.modeladmin"
 
 
+def installed_app_names():
+    return {app_config.name for app_config in apps.get_app_configs()}
+
+
 @register(Tags.compatibility)
 def check_required_apps(app_configs, **kwargs):
+    return required_app_errors(installed_app_names())
+
+
+def required_app_errors(installed):
     return [
         Error(
             f"wagtail_participation needs {app!r} in INSTALLED_APPS.",
@@ -27,12 +35,16 @@ def check_required_apps(app_configs, **kwargs):
             id="wagtail_participation.E001",
         )
         for app in REQUIRED_APPS
-        if not apps.is_installed(app)
+        if app not in installed
     ]
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs, **kwargs):
+    return settings_errors(installed_app_names())
+
+
+def settings_errors(installed):
     errors = []
     user_settings = settings.user_settings
     if not isinstance(user_settings, dict):
@@ -59,7 +71,7 @@ def check_settings(app_configs, **kwargs):
                 id="wagtail_participation.E004",
             )
         )
-    elif settings.ADMIN_UI == "modeladmin" and not apps.is_installed(MODELADMIN_CONTRIB_APP):
+    elif settings.ADMIN_UI == "modeladmin" and MODELADMIN_CONTRIB_APP not in installed:
         errors.append(
             Error(
                 f"{SETTING_NAME}['ADMIN_UI'] is 'modeladmin' but {MODELADMIN_CONTRIB_APP!r} "

@@ -1,0 +1,101 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.utils import translation
+from wagtail.models import Site
+
+from wagtail_participation.models import (
+    InformationProcessPage,
+    Neighbourhood,
+    ParticipationIndexPage,
+    ProcessPhase,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=PARIS)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} ({settings.DATABASES['default'].get('NAME')})"
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in French leaves French active in the thread: start every test in English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def frozen_now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+@pytest.fixture
+def root_page(db):
+    """The site's home page, as created by Wagtail's initial migration."""
+    return Site.objects.get(is_default_site=True).root_page
+
+
+@pytest.fixture
+def index_page(root_page):
+    return root_page.add_child(
+        instance=ParticipationIndexPage(title="Participate", slug="participate")
+    )
+
+
+@pytest.fixture
+def neighbourhoods(db):
+    return {
+        slug: Neighbourhood.objects.create(name=name, slug=slug)
+        for name, slug in [("Centre", "centre"), ("Riverside", "riverside"), ("Station", "station")]
+    }
+
+
+def phase(kind, start_days, end_days=None, title=""):
+    """A phase starting ``start_days`` after NOW (negative: before), ending ``end_days`` after."""
+    return ProcessPhase(
+        kind=kind,
+        title=title,
+        starts_at=NOW + timedelta(days=start_days),
+        ends_at=None if end_days is None else NOW + timedelta(days=end_days),
+    )
+
+
+def make_process(parent, title, phases=(), neighbourhoods=(), themes=(), model=None, live=True):
+    model = model or InformationProcessPage
+    page = model(
+        title=title,
+        impact_statement="<p>Your ideas shape the final plan.</p>",
+        summary=f"Summary of {title}",
+    )
+    page.participation_phases = [
+        ProcessPhase(kind=p.kind, title=p.title, starts_at=p.starts_at, ends_at=p.ends_at)
+        for p in phases
+    ]
+    page.neighbourhoods = list(neighbourhoods)
+    page.themes.set(list(themes))
+    page.live = live
+    parent.add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    else:
+        page.save_revision()
+    return page
+
+
+@pytest.fixture
+def db_vendor(db):
+    return connection.vendor
