@@ -4,6 +4,7 @@ from operator import or_
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Locale, Page, get_page_models
@@ -23,7 +24,7 @@ def participatory_page_models():
 
 def kind_choices():
     return [
-        (model.participation_kind(), model.participation_kind_label())
+        (model.participation_kind(), capfirst(model.participation_kind_label()))
         for model in participatory_page_models()
     ]
 

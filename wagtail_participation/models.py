@@ -122,9 +122,9 @@ class ProcessPhase(models.Model):
         blank=True,
         help_text=_("Left empty, the kind of phase is shown."),
     )
-    starts_at = models.DateTimeField(_("starts"))
+    starts_at = models.DateTimeField(_("start"))
     ends_at = models.DateTimeField(
-        _("ends"), null=True, blank=True, help_text=_("Leave empty for a phase with no end.")
+        _("end"), null=True, blank=True, help_text=_("Leave empty for a phase with no end.")
     )
     description = models.TextField(_("description"), blank=True)
 
@@ -241,7 +241,7 @@ class ParticipatoryProcessMixin(models.Model):
         InlinePanel("participation_phases", heading=_("Phases"), label=_("Phase")),
         MultiFieldPanel(
             [FieldPanel("neighbourhoods", widget=forms.CheckboxSelectMultiple), "themes"],
-            heading=_("Where and what"),
+            heading=_("Neighbourhoods and themes"),
         ),
         MultiFieldPanel(
             ["contact_name", FieldRowPanel(["contact_email", "contact_phone"])],

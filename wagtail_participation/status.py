@@ -12,23 +12,23 @@ for any page queryset (the index filters and sorts on it). Both follow the same 
 
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PhaseKind(models.TextChoices):
-    INFORMATION = "information", _("Information")
-    CONTRIBUTION = "contribution", _("Contributions")
-    DELIBERATION = "deliberation", _("Analysis and deliberation")
-    VOTE = "vote", _("Vote")
-    RESULTS = "results", _("Results")
-    IMPLEMENTATION = "implementation", _("Implementation")
+    INFORMATION = "information", pgettext_lazy("phase kind", "Information")
+    CONTRIBUTION = "contribution", pgettext_lazy("phase kind", "Contributions")
+    DELIBERATION = "deliberation", pgettext_lazy("phase kind", "Analysis and deliberation")
+    VOTE = "vote", pgettext_lazy("phase kind", "Vote")
+    RESULTS = "results", pgettext_lazy("phase kind", "Results")
+    IMPLEMENTATION = "implementation", pgettext_lazy("phase kind", "Implementation")
 
 
 class ProcessStatus(models.TextChoices):
-    UPCOMING = "upcoming", _("Upcoming")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    RESULTS_PUBLISHED = "results", _("Results published")
+    UPCOMING = "upcoming", pgettext_lazy("process status", "Upcoming")
+    OPEN = "open", pgettext_lazy("process status", "Open")
+    CLOSED = "closed", pgettext_lazy("process status", "Closed")
+    RESULTS_PUBLISHED = "results", pgettext_lazy("process status", "Results published")
 
 
 # The order in which an index lists processes: what residents can act on first.
