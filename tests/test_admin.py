@@ -34,6 +34,18 @@ def test_wagtail_ui_lists_neighbourhoods(client, editor, listed):
     assert "Centre-ville" in response.text and "Les Prés" in response.text
 
 
+def test_wagtail_ui_searches_neighbourhoods_by_name_and_description(client, editor, listed):
+    Neighbourhood.objects.create(name="Bois-Joli", slug="bois-joli", description="Near the park")
+    client.force_login(editor)
+    url = reverse("wagtailsnippets_wagtail_participation_neighbourhood:list")
+    by_name = client.get(url, {"q": "Centre"})
+    assert by_name.status_code == 200
+    assert "Centre-ville" in by_name.text and "Les Prés" not in by_name.text
+    by_description = client.get(url, {"q": "park"})
+    assert by_description.status_code == 200
+    assert "Bois-Joli" in by_description.text and "Centre-ville" not in by_description.text
+
+
 def test_wagtail_ui_exports_and_inspects_neighbourhoods(client, editor, listed):
     client.force_login(editor)
     url = reverse("wagtailsnippets_wagtail_participation_neighbourhood:list")

@@ -66,6 +66,13 @@ def test_lists_every_process_open_first(client, index_page, processes, frozen_no
     assert "5 processes" in response.text
 
 
+def test_upcoming_processes_soonest_first_and_undated_last(client, index_page, frozen_now):
+    make_process(index_page, "Undated", [])
+    make_process(index_page, "Next year", [phase(PhaseKind.INFORMATION, 365, 400)])
+    make_process(index_page, "Next week", [phase(PhaseKind.INFORMATION, 7, 14)])
+    assert listed_titles(client.get(index_page.url)) == ["Next week", "Next year", "Undated"]
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
@@ -93,6 +100,15 @@ def test_invalid_filter_value_is_explained_and_ignored(client, index_page, proce
     assert response.status_code == 200
     assert "Select a valid choice" in response.text
     assert len(listed_titles(response)) == 5
+
+
+def test_theme_choices_come_only_from_listed_pages(client, index_page, processes, frozen_now):
+    make_process(index_page, "Secret draft", [], themes=["Secret project"], live=False)
+    response = client.get(index_page.url)
+    choices = [label for _, label in response.context["filter"].form.fields["theme"].choices]
+    assert "Secret project" not in choices
+    assert "Mobility" in choices
+    assert "Secret project" not in response.text
 
 
 def test_no_match_shows_an_empty_state_with_a_way_back(client, index_page, processes, frozen_now):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from wagtail_participation.checks import (
@@ -53,8 +54,11 @@ def test_unknown_key_is_reported_with_the_known_keys():
 
 
 def test_settings_must_be_a_dict():
-    with override_settings(WAGTAIL_PARTICIPATION=["ADMIN_UI"]):
+    with override_settings(WAGTAIL_PARTICIPATION="wagtail"):
         assert ids(check_settings(None)) == ["wagtail_participation.E002"]
+        assert settings.BASE_TEMPLATE == "base.html"  # defaults, not a crash
+        with pytest.raises(SystemCheckError, match="wagtail_participation.E002"):
+            call_command("check")
 
 
 def test_unknown_admin_ui():

@@ -46,8 +46,7 @@ def check_settings(app_configs, **kwargs):
 
 def settings_errors(installed):
     errors = []
-    user_settings = settings.user_settings
-    if not isinstance(user_settings, dict):
+    if not isinstance(settings.raw_user_settings, dict):
         return [
             Error(
                 f"{SETTING_NAME} must be a dict.",

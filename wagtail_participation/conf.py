@@ -27,8 +27,14 @@ class ParticipationSettings:
         self._cache = {}
 
     @property
-    def user_settings(self):
+    def raw_user_settings(self):
         return getattr(django_settings, SETTING_NAME, None) or {}
+
+    @property
+    def user_settings(self):
+        """The site's settings dict; ignored (defaults used) if it is not a dict, see E002."""
+        raw = self.raw_user_settings
+        return raw if isinstance(raw, dict) else {}
 
     def unknown_keys(self):
         return sorted(set(self.user_settings) - set(DEFAULTS))

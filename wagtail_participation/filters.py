@@ -68,8 +68,11 @@ class ParticipationFilterSet(django_filters.FilterSet):
         self.filters["neighbourhood"].queryset = Neighbourhood.objects.filter(
             locale=Locale.get_active()
         )
+        # Only themes of the pages listed here: a draft's themes must not leak out.
         self.filters["theme"].queryset = Tag.objects.filter(
-            pk__in=ProcessTheme.objects.values("tag_id")
+            pk__in=ProcessTheme.objects.filter(
+                content_object__in=self.queryset.values("pk")
+            ).values("tag_id")
         ).order_by("name")
         self.filters["kind"].extra["choices"] = kind_choices()
         for field in self.form.fields.values():

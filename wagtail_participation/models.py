@@ -64,7 +64,12 @@ class Neighbourhood(TranslatableMixin, index.Indexed, models.Model):
             heading=_("Location"),
         ),
     ]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("description"),
+        index.AutocompleteField("description"),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("neighbourhood")

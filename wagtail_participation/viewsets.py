@@ -1,6 +1,7 @@
 """Wagtail's own admin (viewsets and snippets) built from the declared admin screens."""
 
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.search import index
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_screens import MENU_ICON, MENU_LABEL, MENU_ORDER, admin_screens
@@ -15,10 +16,13 @@ def build_viewset(screen):
         "menu_label": screen.menu_label,
         "list_display": list(screen.list_display),
         "list_filter": list(screen.list_filter),
-        "search_fields": list(screen.search_fields),
         "inspect_view_enabled": screen.inspect,
         **screen.extra,
     }
+    # An indexed model is searched through its search index (all its search_fields); naming
+    # fields here would make SQLite's full-text backend look for columns it does not have.
+    if screen.search_fields and not issubclass(model, index.Indexed):
+        attrs["search_fields"] = list(screen.search_fields)
     if screen.list_export:
         attrs["list_export"] = list(screen.list_export)
     if screen.ordering:
