@@ -212,6 +212,26 @@ def test_process_page_shows_impact_phases_and_contact(client, index_page, proces
     assert "mailto:participation@town.example" in text
 
 
+def test_process_page_query_count_does_not_grow(
+    client, index_page, neighbourhoods, frozen_now, django_assert_max_num_queries
+):
+    small = make_process(index_page, "Small", [phase(PhaseKind.VOTE, -1, 2)], themes=["A"])
+    large = make_process(
+        index_page,
+        "Large",
+        [phase(PhaseKind.INFORMATION, -10 + 2 * n, -9 + 2 * n) for n in range(8)],
+        neighbourhoods=list(neighbourhoods.values()),
+        themes=[f"Theme {n}" for n in range(8)],
+    )
+    client.get(small.url)  # warm Wagtail's site and page-path caches for both pages
+    client.get(large.url)
+    with django_assert_max_num_queries(15) as few:
+        client.get(small.url)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(large.url)
+    assert "Theme 7" in response.text
+
+
 def test_resident_text_in_titles_is_escaped(client, index_page, frozen_now):
     make_process(index_page, "<script>alert(1)</script>", [phase(PhaseKind.VOTE, -1, 2)])
     response = client.get(index_page.url)

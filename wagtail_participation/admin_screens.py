@@ -62,5 +62,10 @@ def admin_screens():
         if not module_has_submodule(app_config.module, "admin_screens"):
             continue
         module = __import__(f"{app_config.name}.admin_screens", fromlist=["ADMIN_SCREENS"])
-        screens.extend(getattr(module, "ADMIN_SCREENS", []))
+        # Another package may have a module of the same name: keep only our declarations.
+        screens.extend(
+            screen
+            for screen in getattr(module, "ADMIN_SCREENS", [])
+            if isinstance(screen, AdminScreen)
+        )
     return screens

@@ -4,21 +4,6 @@ from wagtail.admin.forms import WagtailAdminPageForm
 PHASES_FORMSET = "participation_phases"
 
 
-class _PhaseRow:
-    """The values of one phase form, shaped like a phase for the overlap check."""
-
-    def __init__(self, form):
-        from .models import ProcessPhase
-
-        self.form = form
-        self.phase = ProcessPhase(
-            kind=form.cleaned_data.get("kind") or "",
-            title=form.cleaned_data.get("title") or "",
-            starts_at=form.cleaned_data["starts_at"],
-            ends_at=form.cleaned_data.get("ends_at"),
-        )
-
-
 class ProcessPageForm(WagtailAdminPageForm):
     """Page form for participatory pages: rejects phases whose periods overlap."""
 
@@ -27,13 +12,14 @@ class ProcessPageForm(WagtailAdminPageForm):
         self.check_phase_overlaps()
         return cleaned_data
 
-    def phase_rows(self):
+    def kept_phase_forms(self):
+        """Valid phase forms that are not marked for deletion (their instances hold the values)."""
         formset = self.formsets.get(PHASES_FORMSET)
         if formset is None or not formset.is_valid():
             return []
-        deleted = set(formset.deleted_forms)
+        deleted = formset.deleted_forms
         return [
-            _PhaseRow(form)
+            form
             for form in formset.forms
             if form not in deleted and form.cleaned_data.get("starts_at")
         ]
@@ -42,11 +28,10 @@ class ProcessPageForm(WagtailAdminPageForm):
         from .models import overlap_message
         from .status import find_overlaps
 
-        rows = self.phase_rows()
-        row_of_phase = {id(row.phase): row for row in rows}
-        overlaps = find_overlaps([row.phase for row in rows])
+        forms = self.kept_phase_forms()
+        form_of_phase = {id(form.instance): form for form in forms}
+        overlaps = find_overlaps([form.instance for form in forms])
         for earlier, later in overlaps:
-            message = overlap_message(earlier, later)
-            row_of_phase[id(later)].form.add_error("starts_at", message)
+            form_of_phase[id(later)].add_error("starts_at", overlap_message(earlier, later))
         if overlaps:
             self.add_error(None, _("Some phases overlap. Correct their dates, then save again."))

@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from .conf import settings
 from .forms import ProcessPageForm
+from .serializers import RichTextHTMLField
 from .status import (
     PhaseKind,
     current_phase_at,
@@ -264,7 +265,7 @@ class ParticipatoryProcessMixin(models.Model):
 
     api_fields = [
         APIField("summary"),
-        APIField("impact_statement"),
+        APIField("impact_statement", serializer=RichTextHTMLField()),
         APIField("status"),
         APIField("participation_phases"),
         APIField("neighbourhood_names"),
@@ -310,7 +311,10 @@ class ParticipatoryProcessMixin(models.Model):
         return next_phase_at(self.phases, timezone.now())
 
     def theme_tags(self):
-        return [item.tag for item in self.participation_theme_items.all()]
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if "participation_theme_items" in prefetched:
+            return [item.tag for item in prefetched["participation_theme_items"]]
+        return list(self.themes.all())
 
     @property
     def neighbourhood_names(self):
@@ -350,7 +354,7 @@ class ParticipationIndexPage(Page):
 
     content_panels = Page.content_panels + ["intro"]
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    api_fields = [APIField("intro")]
+    api_fields = [APIField("intro", serializer=RichTextHTMLField())]
 
     template = "wagtail_participation/participation_index_page.html"
 
@@ -376,7 +380,9 @@ class InformationProcessPage(ParticipatoryProcessMixin, Page):
         Page.content_panels + ["summary", "body"] + ParticipatoryProcessMixin.process_panels
     )
     search_fields = ParticipatoryProcessMixin.search_fields + [index.SearchField("body")]
-    api_fields = ParticipatoryProcessMixin.api_fields + [APIField("body")]
+    api_fields = ParticipatoryProcessMixin.api_fields + [
+        APIField("body", serializer=RichTextHTMLField())
+    ]
 
     parent_page_types = ["wagtail_participation.ParticipationIndexPage"]
     subpage_types = []
