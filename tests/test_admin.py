@@ -96,3 +96,41 @@ def test_modeladmin_ui_lists_neighbourhoods():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout, result.stdout
+
+
+def test_editor_creates_a_neighbourhood_and_gets_clear_errors(client, editor):
+    client.force_login(editor)
+    url = reverse("wagtailsnippets_wagtail_participation_neighbourhood:add")
+    assert client.get(url).status_code == 200
+    form = {
+        "name": "Les Prés",
+        "slug": "",
+        "description": "",
+        "latitude": "50.43",
+        "longitude": "",
+        "outline": '{"type": "Point", "coordinates": [2.7, 50.4]}',
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "Give both the latitude and the longitude, or neither." in refused.text
+    assert "The outline must be a GeoJSON geometry" in refused.text
+    assert not Neighbourhood.objects.exists()
+
+    form.update(longitude="2.77", outline="")
+    assert client.post(url, form).status_code == 302
+    created = Neighbourhood.objects.get()
+    assert created.slug == "les-pres"
+    assert created.outline is None
+
+
+def test_process_edit_page_shows_the_phase_rows(client, editor, index_page):
+    from wagtail_participation.status import PhaseKind
+
+    from .conftest import make_process, phase
+
+    page = make_process(index_page, "Market square", [phase(PhaseKind.VOTE, 0, 5, "Big vote")])
+    client.force_login(editor)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert response.status_code == 200
+    assert "Big vote" in response.text
+    assert "What contributions will change" in response.text
