@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(MANAGE) migrate --no-input
+	$(MANAGE) createcachetable
 	$(MANAGE) participation_demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 

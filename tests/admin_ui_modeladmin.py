@@ -35,5 +35,51 @@ def test_wagtail_snippet_screens_are_not_registered(client, editor):
     client.force_login(editor)
     assert client.get("/admin/snippets/wagtail_participation/neighbourhood/").status_code == 404
     menu = main_menu(client.get(reverse("wagtailadmin_home")).text)
-    assert menu["Participation"] == [["/admin/wagtail_participation/neighbourhood/"]]
+    assert menu["Participation"] == [
+        [
+            "/admin/wagtail_participation/neighbourhood/",
+            "/admin/wagtail_participation/participantprofile/",
+            "/admin/wagtail_participation/codebatch/",
+            "/admin/wagtail_participation/accountreport/",
+        ]
+    ]
     assert "Snippets" not in menu
+
+
+def test_modeladmin_generates_codes_as_a_csv(client, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_participation.codes import CodeBatch, find_code
+
+    client.force_login(editor)
+    url = reverse("wagtail_participation_codebatch_modeladmin_create")
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'name="count"' in form.text
+    expires = (timezone.now() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
+    response = client.post(url, {"label": "Census", "count": "3", "expires_at": expires})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    codes = [line.split(",")[0] for line in response.content.decode().splitlines()[1:]]
+    assert len(codes) == 3
+    assert find_code(codes[0]).batch == CodeBatch.objects.get(label="Census")
+
+
+def test_modeladmin_profile_export_needs_the_permission(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("moderator", "m@town.example", "pw")
+    for app_label, codename in [
+        ("wagtailadmin", "access_admin"),
+        ("wagtail_participation", "view_participantprofile"),
+    ]:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    client.force_login(user)
+    url = reverse("wagtail_participation_participantprofile_modeladmin_index")
+    assert client.get(url).status_code == 200
+    refused = client.get(url, {"export": "csv"})
+    assert "text/csv" not in refused.get("Content-Type", "")

@@ -62,7 +62,14 @@ def test_wagtail_ui_exports_and_inspects_neighbourhoods(client, editor, listed):
 def test_participation_menu_appears_once(client, editor):
     client.force_login(editor)
     menu = main_menu(client.get(reverse("wagtailadmin_home")).text)
-    assert menu["Participation"] == [["/admin/snippets/wagtail_participation/neighbourhood/"]]
+    assert menu["Participation"] == [
+        [
+            "/admin/snippets/wagtail_participation/neighbourhood/",
+            "/admin/participation/participantprofile/",
+            "/admin/participation/codebatch/",
+            "/admin/participation/accountreport/",
+        ]
+    ]
     # Grouped under Participation, neighbourhoods are not also listed under Snippets.
     assert "Snippets" not in menu
 
@@ -95,7 +102,7 @@ def test_modeladmin_ui_lists_neighbourhoods():
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout, result.stdout
+    assert "5 passed" in result.stdout, result.stdout
 
 
 def test_editor_creates_a_neighbourhood_and_gets_clear_errors(client, editor):

@@ -17,23 +17,52 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from wagtail.models import Page
 from wagtail_participation.models import Neighbourhood, ProcessPhase
+from wagtail_participation.codes import CodeBatch, ParticipationCode
 client = Client()
-codes = {url: client.get(url).status_code for url in
+status = {url: client.get(url).status_code for url in
          ["/", "/participer/", "/participer/place-du-marche/", "/sitemap.xml",
           "/api/v2/pages/", "/admin/login/", "/accounts/login/", "/accounts/signup/",
           "/en/participer/"]}
-codes["/admin/"] = client.get("/admin/", follow=True).status_code
+status["/admin/"] = client.get("/admin/", follow=True).status_code
 logged_in = client.login(username="alice", password="demo1234")
 admin = get_user_model().objects.get(username="admin")
 print(json.dumps({
-    "codes": codes,
+    "status": status,
     "alice_logs_in": logged_in,
     "admin_is_superuser": admin.is_superuser,
     "pages": Page.objects.count(),
     "neighbourhoods": Neighbourhood.objects.count(),
     "phases": ProcessPhase.objects.count(),
     "french_home": "Participer" in Client().get("/").text,
+    "alice_profile_complete": get_user_model().objects.get(
+        username="alice").participant_profile.is_complete,
+    "code_batches": CodeBatch.objects.count(),
+    "codes": ParticipationCode.objects.count(),
     "english_index": "processes" in Client().get("/en/participer/").text,
+}))
+"""
+
+SIGNUP_PROBE = """
+import json, re
+from urllib.parse import urlparse
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()  # collect e-mails in mail.outbox instead of the console
+client = Client()
+form = {"email": "chloe@example.org", "display_name": "Chloé", "password1": "Sol-Lune-1987!",
+        "password2": "Sol-Lune-1987!", "accept_terms": "on", "website": ""}
+signup = client.post("/accounts/signup/", form)
+inactive = not get_user_model().objects.get(email="chloe@example.org").is_active
+link = re.search(r"https?://\\S+/accounts/confirm/\\S+/", mail.outbox[-1].body).group(0)
+confirm = client.post(urlparse(link).path)
+profile = client.get("/accounts/profile/")
+print(json.dumps({
+    "signup": signup.status_code, "inactive_before": inactive,
+    "confirm": confirm.status_code, "profile": profile.status_code,
+    "active_after": get_user_model().objects.get(email="chloe@example.org").is_active,
+    "public_name_shown": "Chloé" in profile.content.decode(),
 }))
 """
 
@@ -50,8 +79,8 @@ def manage(*args, env):
     )
 
 
-def probe(env):
-    result = manage("shell", "--no-imports", "-c", PROBE, env=env)
+def probe(env, script=PROBE):
+    result = manage("shell", "--no-imports", "-c", script, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -61,8 +90,9 @@ def example_env(tmp_path_factory):
     database = tmp_path_factory.mktemp("example") / "db.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = manage("migrate", "--no-input", env=env)
-    assert result.returncode == 0, result.stderr
+    for command in (["migrate", "--no-input"], ["createcachetable"]):
+        result = manage(*command, env=env)
+        assert result.returncode == 0, result.stderr
     return env
 
 
@@ -71,6 +101,7 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     assert first.returncode == 0, first.stderr
     assert "admin" in first.stdout and "alice" in first.stdout and "bob" in first.stdout
     assert "demo1234" in first.stdout
+    assert "Participation codes for" in first.stdout
     after_first = probe(example_env)
 
     second = manage("participation_demo", env=example_env)
@@ -78,10 +109,22 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     after_second = probe(example_env)
 
     assert after_first == after_second, "running the demo again must not duplicate anything"
-    assert set(after_first["codes"].values()) == {200}, after_first["codes"]
+    assert set(after_first["status"].values()) == {200}, after_first["status"]
     assert after_first["alice_logs_in"] and after_first["admin_is_superuser"]
     assert after_first["neighbourhoods"] == 4
+    assert after_first["alice_profile_complete"]
+    assert (after_first["code_batches"], after_first["codes"]) == (1, 5)
     assert after_first["french_home"] and after_first["english_index"]
+
+    signup = probe(example_env, SIGNUP_PROBE)
+    assert signup == {
+        "signup": 302,
+        "inactive_before": True,
+        "confirm": 302,
+        "profile": 200,
+        "active_after": True,
+        "public_name_shown": True,
+    }
 
 
 def test_example_site_passes_its_checks(example_env):

@@ -67,6 +67,8 @@ class PageTypeTests(WagtailPageTestCase):
                 "participation_phases": inline_formset(phases),
                 "neighbourhoods": [],
                 "themes": "Urban planning, Mobility",
+                "minimum_age": "",
+                "participation_codes": "accounts",
                 "contact_name": "",
                 "contact_email": "",
                 "contact_phone": "",

@@ -24,7 +24,19 @@ def test_defaults_are_documented_values():
         assert settings.ADMIN_UI == "wagtail"
         assert settings.BASE_TEMPLATE == "base.html"
         assert settings.INDEX_PAGE_SIZE == 12
-    assert set(DEFAULTS) == {"ADMIN_UI", "BASE_TEMPLATE", "INDEX_PAGE_SIZE"}
+        assert settings.INACTIVE_ACCOUNT_RETENTION_DAYS == 1095
+        assert settings.RATE_LIMITS["default"] == "30/m"
+    assert set(DEFAULTS) == {
+        "ADMIN_UI",
+        "BASE_TEMPLATE",
+        "INDEX_PAGE_SIZE",
+        "ELIGIBILITY_POLICIES",
+        "RATE_LIMITS",
+        "INACTIVE_ACCOUNT_RETENTION_DAYS",
+        "RETENTION_WARNING_DAYS",
+        "DATA_EXPORT_LINK_MINUTES",
+        "TERMS_URL",
+    }
 
 
 def test_accessor_follows_override_settings():
@@ -95,3 +107,41 @@ def test_base_template_must_exist():
 
 def test_migrations_are_shipped_and_complete(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    "policies",
+    [["wagtail_participation.eligibility.NoSuchPolicy"], ["wagtail_participation.conf.settings"]],
+)
+def test_eligibility_policies_must_be_policy_classes(policies):
+    with override_settings(WAGTAIL_PARTICIPATION={"ELIGIBILITY_POLICIES": policies}):
+        errors = check_settings(None)
+    assert ids(errors) == ["wagtail_participation.E009"]
+    assert policies[0] in errors[0].msg
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"signup": "5/h"}, {"default": "ten/m"}, {"default": "10/week"}, {"default": "0/m"}],
+)
+def test_rate_limits_are_checked(limits):
+    with override_settings(WAGTAIL_PARTICIPATION={"RATE_LIMITS": limits}):
+        assert ids(check_settings(None)) == ["wagtail_participation.E010"]
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("INACTIVE_ACCOUNT_RETENTION_DAYS", 0),
+        ("RETENTION_WARNING_DAYS", None),
+        ("DATA_EXPORT_LINK_MINUTES", "10"),
+    ],
+)
+def test_durations_are_checked(key, value):
+    with override_settings(WAGTAIL_PARTICIPATION={key: value}):
+        assert ids(check_settings(None)) == ["wagtail_participation.E011"]
+
+
+def test_retention_can_be_disabled():
+    with override_settings(WAGTAIL_PARTICIPATION={"INACTIVE_ACCOUNT_RETENTION_DAYS": None}):
+        assert check_settings(None) == []

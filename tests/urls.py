@@ -10,5 +10,6 @@ api_router.register_endpoint("pages", PagesAPIViewSet)
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("api/v2/", api_router.urls),
+    path("accounts/", include("wagtail_participation.accounts.urls")),
     path("", include(wagtail_urls)),
 ]

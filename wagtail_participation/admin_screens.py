@@ -31,6 +31,11 @@ class AdminScreen:
     # Snippets get Wagtail's snippet features (revisions, locales, choosers) in the Wagtail UI.
     snippet: bool = False
     inspect: bool = True
+    # Exporting the listing needs this permission ("app_label.codename"), for personal data.
+    export_permission: str = ""
+    # Dotted paths of base classes with custom views, one per admin UI.
+    wagtail_viewset: str = ""
+    modeladmin_class: str = ""
     extra: dict = field(default_factory=dict)
 
     def get_model(self):
@@ -51,6 +56,44 @@ ADMIN_SCREENS = [
         list_export=("name", "slug", "description", "latitude", "longitude"),
         ordering=("name",),
         snippet=True,
+    ),
+    AdminScreen(
+        model="wagtail_participation.ParticipantProfile",
+        icon="user",
+        list_display=("display_name", "neighbourhood", "created_at", "anonymised_at"),
+        list_filter=("neighbourhood", "lives_in_town"),
+        search_fields=("display_name",),
+        list_export=(
+            "display_name",
+            "user.email",
+            "neighbourhood",
+            "lives_in_town",
+            "birth_year",
+            "terms_accepted_at",
+            "created_at",
+            "anonymised_at",
+        ),
+        export_permission="wagtail_participation.export_personal_data",
+        ordering=("-created_at",),
+        extra={"form_fields": ["display_name", "neighbourhood", "lives_in_town", "birth_year"]},
+    ),
+    AdminScreen(
+        model="wagtail_participation.CodeBatch",
+        icon="key",
+        list_display=("label", "prefix", "size", "used_count", "expires_at", "page", "created_at"),
+        search_fields=("label", "prefix"),
+        ordering=("-created_at",),
+        wagtail_viewset="wagtail_participation.code_admin.CodeBatchViewSet",
+        modeladmin_class="wagtail_participation.contrib.modeladmin.code_admin.CodeBatchModelAdmin",
+    ),
+    AdminScreen(
+        model="wagtail_participation.AccountReport",
+        icon="warning",
+        list_display=("reported", "reporter", "created_at", "resolved_at"),
+        list_filter=("resolved_at",),
+        search_fields=("reason",),
+        ordering=("-created_at",),
+        extra={"form_fields": ["resolved_at"]},
     ),
 ]
 

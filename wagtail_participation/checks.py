@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.checks import Error, Tags, register
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.module_loading import import_string
 
 from .conf import ADMIN_UI_CHOICES, DEFAULTS, SETTING_NAME, settings
 
@@ -88,6 +89,85 @@ def settings_errors(installed):
                 id="wagtail_participation.E006",
             )
         )
+    errors.extend(policy_errors(settings.ELIGIBILITY_POLICIES))
+    errors.extend(rate_limit_errors(settings.RATE_LIMITS))
+    for key in ("INACTIVE_ACCOUNT_RETENTION_DAYS", "RETENTION_WARNING_DAYS"):
+        value = getattr(settings, key)
+        if key == "INACTIVE_ACCOUNT_RETENTION_DAYS" and value is None:
+            continue
+        if not _positive_int(value):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a positive whole number of days"
+                    + (" or None." if key.startswith("INACTIVE") else "."),
+                    id="wagtail_participation.E011",
+                )
+            )
+    if not _positive_int(settings.DATA_EXPORT_LINK_MINUTES):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['DATA_EXPORT_LINK_MINUTES'] must be a positive whole number.",
+                id="wagtail_participation.E011",
+            )
+        )
+    return errors
+
+
+def _positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def policy_errors(paths):
+    from .eligibility import EligibilityPolicy
+
+    errors = []
+    for path in paths:
+        try:
+            policy = import_string(path)
+        except ImportError:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['ELIGIBILITY_POLICIES'] names {path!r}, which cannot be "
+                    "imported.",
+                    id="wagtail_participation.E009",
+                )
+            )
+            continue
+        if not (isinstance(policy, type) and issubclass(policy, EligibilityPolicy)):
+            errors.append(
+                Error(
+                    f"{path!r} in {SETTING_NAME}['ELIGIBILITY_POLICIES'] is not a subclass of "
+                    "wagtail_participation.eligibility.EligibilityPolicy.",
+                    id="wagtail_participation.E009",
+                )
+            )
+    return errors
+
+
+def rate_limit_errors(limits):
+    from .ratelimit import parse_rate
+
+    if not isinstance(limits, dict) or "default" not in limits:
+        return [
+            Error(
+                f"{SETTING_NAME}['RATE_LIMITS'] must be a dict with a 'default' entry.",
+                id="wagtail_participation.E010",
+            )
+        ]
+    errors = []
+    for group, rate in limits.items():
+        try:
+            count, _period = parse_rate(rate)
+            if count < 1:
+                raise ValueError
+        except (ValueError, KeyError, AttributeError, TypeError):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['RATE_LIMITS'][{group!r}] is {rate!r}; write a count and a "
+                    "period, such as '10/m' (periods: s, m, h, d).",
+                    id="wagtail_participation.E010",
+                )
+            )
     return errors
 
 

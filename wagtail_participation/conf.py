@@ -17,6 +17,32 @@ DEFAULTS = {
     "ADMIN_UI": "wagtail",
     # Participatory pages shown per page of a participation index.
     "INDEX_PAGE_SIZE": 12,
+    # Who may take part: every participation action asks each of these policies in turn.
+    "ELIGIBILITY_POLICIES": [
+        "wagtail_participation.eligibility.AccountOrCodePolicy",
+        "wagtail_participation.eligibility.CompleteProfilePolicy",
+        "wagtail_participation.eligibility.MinimumAgePolicy",
+        "wagtail_participation.eligibility.ResidencePolicy",
+    ],
+    # Resident POSTs allowed per client and period ("count/s", "/m", "/h" or "/d"), per group;
+    # "default" covers any group not named. Counted in the shared cache.
+    "RATE_LIMITS": {
+        "default": "30/m",
+        "signup": "5/h",
+        "login": "10/m",
+        "password_reset": "5/h",
+        "report": "10/d",
+        "data_export": "5/h",
+        "delete_account": "5/h",
+    },
+    # Accounts unused for this many days are anonymised (None: never).
+    "INACTIVE_ACCOUNT_RETENTION_DAYS": 3 * 365,
+    # Days between the warning e-mail and the anonymisation of an inactive account.
+    "RETENTION_WARNING_DAYS": 30,
+    # Minutes a "download my data" link stays valid after the password was re-entered.
+    "DATA_EXPORT_LINK_MINUTES": 10,
+    # Address of the participation terms page shown at sign-up ("" for none).
+    "TERMS_URL": "",
 }
 
 ADMIN_UI_CHOICES = ("wagtail", "modeladmin")

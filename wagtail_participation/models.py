@@ -204,6 +204,12 @@ def overlap_message(earlier, later):
     }
 
 
+class CodeUse(models.TextChoices):
+    ACCOUNTS_ONLY = "accounts", _("Accounts only")
+    ACCOUNT_OR_CODE = "account_or_code", _("An account or a participation code")
+    CODE_REQUIRED = "code", _("A participation code, with or without an account")
+
+
 class ParticipatoryProcessMixin(models.Model):
     """What every participatory page has: phases, neighbourhoods, themes, impact, contact.
 
@@ -238,6 +244,28 @@ class ParticipatoryProcessMixin(models.Model):
         blank=True,
         verbose_name=_("themes"),
     )
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Residents take part from the year they reach this age. Leave empty for no limit."
+        ),
+    )
+    residents_only = models.BooleanField(
+        _("residents of the town only"),
+        default=False,
+        help_text=_("Residents declare it in their profile; codes can prove it on paper."),
+    )
+    neighbourhood_residents_only = models.BooleanField(
+        _("residents of the chosen neighbourhoods only"), default=False
+    )
+    participation_codes = models.CharField(
+        _("participation codes"),
+        max_length=20,
+        choices=CodeUse.choices,
+        default=CodeUse.ACCOUNTS_ONLY,
+    )
     contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -248,6 +276,14 @@ class ParticipatoryProcessMixin(models.Model):
         MultiFieldPanel(
             [FieldPanel("neighbourhoods", widget=forms.CheckboxSelectMultiple), "themes"],
             heading=_("Neighbourhoods and themes"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(["minimum_age", "participation_codes"]),
+                "residents_only",
+                "neighbourhood_residents_only",
+            ],
+            heading=_("Who can take part"),
         ),
         MultiFieldPanel(
             ["contact_name", FieldRowPanel(["contact_email", "contact_phone"])],
@@ -270,6 +306,10 @@ class ParticipatoryProcessMixin(models.Model):
         APIField("participation_phases"),
         APIField("neighbourhood_names"),
         APIField("theme_names"),
+        APIField("minimum_age"),
+        APIField("residents_only"),
+        APIField("neighbourhood_residents_only"),
+        APIField("participation_codes"),
         APIField("contact_name"),
         APIField("contact_email"),
         APIField("contact_phone"),
@@ -394,7 +434,16 @@ class InformationProcessPage(ParticipatoryProcessMixin, Page):
         verbose_name_plural = _("information processes")
 
 
+from .codes import CodeBatch, ParticipationCode  # noqa: E402
+from .profiles import ParticipantProfile  # noqa: E402
+from .reports import AccountReport  # noqa: E402
+
 __all__ = [
+    "AccountReport",
+    "CodeBatch",
+    "CodeUse",
+    "ParticipantProfile",
+    "ParticipationCode",
     "InformationProcessPage",
     "Neighbourhood",
     "ParticipationIndexPage",

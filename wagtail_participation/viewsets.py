@@ -1,5 +1,8 @@
 """Wagtail's own admin (viewsets and snippets) built from the declared admin screens."""
 
+from django.core.exceptions import PermissionDenied
+from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.search import index
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -7,8 +10,27 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from .admin_screens import MENU_ICON, MENU_LABEL, MENU_ORDER, admin_screens
 
 
+def export_permission_index_view(base, permission):
+    """An index view whose export needs ``permission`` (personal data)."""
+
+    class IndexView(base):
+        @cached_property
+        def show_export_buttons(self):
+            return super().show_export_buttons and self.request.user.has_perm(permission)
+
+        def dispatch(self, request, *args, **kwargs):
+            if request.GET.get("export") and not request.user.has_perm(permission):
+                raise PermissionDenied
+            return super().dispatch(request, *args, **kwargs)
+
+    return IndexView
+
+
 def build_viewset(screen):
-    base = SnippetViewSet if screen.snippet else ModelViewSet
+    if screen.wagtail_viewset:
+        base = import_string(screen.wagtail_viewset)
+    else:
+        base = SnippetViewSet if screen.snippet else ModelViewSet
     model = screen.get_model()
     attrs = {
         "model": model,
@@ -27,9 +49,14 @@ def build_viewset(screen):
         attrs["list_export"] = list(screen.list_export)
     if screen.ordering:
         attrs["ordering"] = list(screen.ordering)
+    if screen.export_permission:
+        attrs["index_view_class"] = export_permission_index_view(
+            base.index_view_class, screen.export_permission
+        )
     if not screen.snippet:
         attrs["name"] = f"participation_{model._meta.model_name}"
-        attrs["form_fields"] = "__all__"
+        attrs["url_prefix"] = f"participation/{model._meta.model_name}"
+        attrs.setdefault("form_fields", getattr(base, "form_fields", None) or "__all__")
     return type(f"{model.__name__}ViewSet", (base,), attrs)
 
 

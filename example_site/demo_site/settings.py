@@ -104,7 +104,7 @@ STATIC_ROOT = BASE_DIR / "static_collected"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
-LOGIN_URL = "login"
+LOGIN_URL = "participation_accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -114,6 +114,15 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 
-WAGTAIL_PARTICIPATION = {"BASE_TEMPLATE": "base.html"}
+WAGTAIL_PARTICIPATION = {"BASE_TEMPLATE": "base.html", "TERMS_URL": "/conditions/"}
+
+# Several app servers share rate limits and sessions through this cache; the demo uses the
+# database so that it needs no Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "participation_demo_cache",
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,11 +1,36 @@
 """wagtail-modeladmin classes built from the declared admin screens."""
 
+from django.core.exceptions import PermissionDenied
+from django.utils.module_loading import import_string
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 
 from wagtail_participation.admin_screens import MENU_ICON, MENU_LABEL, MENU_ORDER, admin_screens
 
 
+def export_permission_admin(base, permission):
+    """A ModelAdmin whose export needs ``permission`` (personal data)."""
+
+    class IndexView(base.index_view_class):
+        def dispatch(self, request, *args, **kwargs):
+            if request.GET.get("export") and not request.user.has_perm(permission):
+                raise PermissionDenied
+            return super().dispatch(request, *args, **kwargs)
+
+    class PermissionModelAdmin(base):
+        index_view_class = IndexView
+
+        def get_list_export(self, request):
+            if not request.user.has_perm(permission):
+                return ()
+            return super().get_list_export(request)
+
+    return PermissionModelAdmin
+
+
 def build_model_admin(screen):
+    base = import_string(screen.modeladmin_class) if screen.modeladmin_class else ModelAdmin
+    if screen.export_permission:
+        base = export_permission_admin(base, screen.export_permission)
     model = screen.get_model()
     attrs = {
         "model": model,
@@ -20,7 +45,12 @@ def build_model_admin(screen):
         attrs["list_export"] = screen.list_export
     if screen.ordering:
         attrs["ordering"] = screen.ordering
-    return type(f"{model.__name__}ModelAdmin", (ModelAdmin,), attrs)
+    if "form_fields" in screen.extra:
+        fields = set(screen.extra["form_fields"])
+        attrs["form_fields_exclude"] = [
+            f.name for f in model._meta.get_fields() if f.concrete and f.name not in fields
+        ]
+    return type(f"{model.__name__}ModelAdmin", (base,), attrs)
 
 
 def build_model_admin_group():

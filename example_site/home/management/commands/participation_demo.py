@@ -9,15 +9,19 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from home.models import HomePage
+from wagtail_participation.codes import CodeBatch
 from wagtail_participation.models import (
+    CodeUse,
     InformationProcessPage,
     Neighbourhood,
     ParticipationIndexPage,
     ProcessPhase,
 )
+from wagtail_participation.profiles import ParticipantProfile
 from wagtail_participation.status import PhaseKind
 
 DEMO_PASSWORD = "demo1234"
+DEMO_CODES_LABEL = "Démo : école Jean Jaurès, CM2"
 
 NEIGHBOURHOODS = [
     ("Centre-ville", "centre-ville", "Le cœur historique, autour de la mairie.", 50.4231, 2.7781),
@@ -59,6 +63,8 @@ PROCESSES = [
         "les plus demandés entreront dans le plan voté en conseil municipal.</p>",
         "neighbourhoods": [],
         "themes": ["Mobilités"],
+        "participation_codes": CodeUse.ACCOUNT_OR_CODE,
+        "minimum_age": 11,
         "phases": [
             (PhaseKind.INFORMATION, "Présentation du diagnostic", 10, 24),
             (PhaseKind.CONTRIBUTION, "", 24, 70),
@@ -103,9 +109,9 @@ class Command(BaseCommand):
         home = self.home_page()
         neighbourhoods = self.neighbourhoods()
         index = self.index_page(home)
-        for spec in PROCESSES:
-            self.process_page(index, spec, neighbourhoods)
-        self.users()
+        pages = {spec["slug"]: self.process_page(index, spec, neighbourhoods) for spec in PROCESSES}
+        self.users(neighbourhoods)
+        self.codes(pages["plan-velo"])
 
     def home_page(self):
         root = Page.get_first_root_node()
@@ -167,6 +173,8 @@ class Command(BaseCommand):
         page.contact_name = "Service démocratie participative"
         page.contact_email = "participation@villebrune.example"
         page.contact_phone = "03 21 00 00 00"
+        page.participation_codes = spec.get("participation_codes", CodeUse.ACCOUNTS_ONLY)
+        page.minimum_age = spec.get("minimum_age")
         today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
         page.participation_phases = [
             ProcessPhase(
@@ -183,19 +191,52 @@ class Command(BaseCommand):
             index.add_child(instance=page)
         revision = page.save_revision()
         revision.publish()
+        return page
 
-    def users(self):
+    def users(self, neighbourhoods):
         User = get_user_model()
         accounts = [("admin", True), ("alice", False), ("bob", False)]
+        users = {}
         for username, is_admin in accounts:
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@villebrune.example"}
             )
             user.is_staff = user.is_superuser = is_admin
+            user.is_active = True
             user.set_password(DEMO_PASSWORD)
             user.save()
+            users[username] = user
+        # Alice has a complete profile; Bob has not accepted the participation terms yet, so
+        # the site asks him to complete his profile before he takes part.
+        ParticipantProfile.objects.update_or_create(
+            user=users["alice"],
+            defaults={
+                "display_name": "Alice du Centre",
+                "neighbourhood": neighbourhoods["centre-ville"],
+                "lives_in_town": True,
+                "birth_year": 1987,
+                "terms_accepted_at": timezone.now(),
+            },
+        )
+        ParticipantProfile.objects.update_or_create(
+            user=users["bob"],
+            defaults={"display_name": "Bob", "lives_in_town": True, "terms_accepted_at": None},
+        )
         self.stdout.write(self.style.SUCCESS("Demo content loaded for Villebrune."))
         self.stdout.write(f"Accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin  superuser, for the admin at /admin/")
-        self.stdout.write("  alice  resident")
-        self.stdout.write("  bob    resident")
+        self.stdout.write("  alice  resident with a complete profile (Centre-ville, born 1987)")
+        self.stdout.write("  bob    resident who has not accepted the participation terms yet")
+
+    def codes(self, page):
+        # Plain codes are never stored: the demo batch is made anew at each run to print them.
+        CodeBatch.objects.filter(label=DEMO_CODES_LABEL).delete()
+        batch, codes = CodeBatch.generate(
+            DEMO_CODES_LABEL, 5, expires_at=timezone.now() + days(365), page=page
+        )
+        self.stdout.write(
+            f"Participation codes for “{page.title}” (valid one year, one use each, "
+            "no account needed):"
+        )
+        for code in codes:
+            self.stdout.write(f"  {code}")
