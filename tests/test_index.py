@@ -232,6 +232,19 @@ def test_process_page_query_count_does_not_grow(
     assert "Theme 7" in response.text
 
 
+def test_process_page_says_who_can_take_part(client, index_page, neighbourhoods, frozen_now):
+    page = make_process(index_page, "Youth budget", neighbourhoods=[neighbourhoods["station"]])
+    page.minimum_age = 11
+    page.participation_codes = "account_or_code"
+    page.neighbourhood_residents_only = True
+    page.save_revision().publish()
+    text = client.get(page.url).text
+    assert "Who can take part" in text
+    assert "with an account on this site, or with a participation code" in text
+    assert "From the year they turn 11." in text
+    assert "Only people who live in: Station" in text
+
+
 def test_resident_text_in_titles_is_escaped(client, index_page, frozen_now):
     make_process(index_page, "<script>alert(1)</script>", [phase(PhaseKind.VOTE, -1, 2)])
     response = client.get(index_page.url)

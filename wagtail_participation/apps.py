@@ -9,4 +9,4 @@ class WagtailParticipationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, privacy  # noqa: F401  (system checks, personal data registry)
