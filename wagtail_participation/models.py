@@ -16,7 +16,6 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 
-from .conf import settings
 from .forms import ProcessPageForm
 from .serializers import RichTextHTMLField
 from .status import (
@@ -26,6 +25,7 @@ from .status import (
     next_phase_at,
     status_at,
 )
+from .templating import page_context
 from .validators import validate_outline
 
 
@@ -383,7 +383,7 @@ class ParticipatoryProcessMixin(models.Model):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["participation_base_template"] = settings.BASE_TEMPLATE
+        context.update(page_context())
         return context
 
 
@@ -406,7 +406,7 @@ class ParticipationIndexPage(Page):
         from .listing import participation_listing
 
         context = super().get_context(request, *args, **kwargs)
-        context["participation_base_template"] = settings.BASE_TEMPLATE
+        context.update(page_context())
         context.update(participation_listing(self, request))
         return context
 

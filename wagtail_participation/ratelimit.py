@@ -5,9 +5,9 @@ import hashlib
 import time
 
 from django.core.cache import cache
-from django.template.response import TemplateResponse
 
 from .conf import settings
+from .templating import render_page
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -52,13 +52,10 @@ def hit(group, request, now=None):
 
 
 def too_many_requests(request, retry_after):
-    response = TemplateResponse(
+    response = render_page(
         request,
         "wagtail_participation/429.html",
-        {
-            "retry_after_minutes": max(1, (retry_after + 59) // 60),
-            "participation_base_template": settings.BASE_TEMPLATE,
-        },
+        {"retry_after_minutes": max(1, (retry_after + 59) // 60)},
         status=429,
     )
     response["Retry-After"] = str(retry_after)

@@ -18,7 +18,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -30,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..conf import settings
 from ..privacy import anonymise_user, export_personal_data, has_admin_access
 from ..ratelimit import ratelimit_post
+from ..templating import render_page
 
 TEMPLATE_DIR = "wagtail_participation/accounts/privacy"
 TOKEN_SALT = "wagtail_participation.accounts.data_export"
@@ -69,8 +69,7 @@ class DeleteAccountForm(PasswordConfirmationForm):
 
 
 def _render(request, template, context=None, status=200):
-    context = {"participation_base_template": settings.BASE_TEMPLATE, **(context or {})}
-    return TemplateResponse(request, f"{TEMPLATE_DIR}/{template}", context, status=status)
+    return render_page(request, f"{TEMPLATE_DIR}/{template}", context, status)
 
 
 def _link_max_age():

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, resolve_url
-from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -26,6 +25,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from wagtail.models import Site
 
+from .. import templating
 from ..conf import settings
 from ..profiles import ParticipantProfile, profile_for
 from ..ratelimit import ratelimit_post
@@ -51,22 +51,15 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def page_context(**extra):
-    """What every page of the package needs: the site's base template."""
-    return {"participation_base_template": settings.BASE_TEMPLATE, **extra}
-
-
 def render_page(request, name, context=None, status=200):
-    return TemplateResponse(
-        request, TEMPLATES + name, page_context(**(context or {})), status=status
-    )
+    return templating.render_page(request, TEMPLATES + name, context, status)
 
 
 class ParticipationPageMixin:
     """For class-based views: add the package's page context."""
 
     def get_context_data(self, **kwargs):
-        return page_context(**super().get_context_data(**kwargs))
+        return templating.page_context(**super().get_context_data(**kwargs))
 
 
 def site_name_for(request):
