@@ -353,7 +353,7 @@ def test_login_page(client):
     content = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Sign in</h1>" in content
-    assert '<label for="id_username">E-mail</label>' in content
+    assert '<label for="id_username">E-mail or user name</label>' in content
     assert "Just signed up? Confirm your e-mail address first" in content
     assert f'href="{RESET_URL}"' in content
 
@@ -366,6 +366,17 @@ def test_login_with_email_in_any_case(client):
     assert response.status_code == 302
     assert response["Location"] == PROFILE_URL
     assert signed_in_user_id(client) == str(user.pk)
+
+
+def test_login_with_the_email_of_an_account_with_a_user_name(client, django_user_model):
+    user = django_user_model.objects.create_user("alice", "alice@town.example", PASSWORD)
+
+    by_email = client.post(LOGIN_URL, {"username": "Alice@Town.example", "password": PASSWORD})
+    assert by_email.status_code == 302
+    assert signed_in_user_id(client) == str(user.pk)
+    client.post("/accounts/logout/")
+    by_name = client.post(LOGIN_URL, {"username": "alice", "password": PASSWORD})
+    assert by_name.status_code == 302
 
 
 def test_login_follows_safe_next_only(client):

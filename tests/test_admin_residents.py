@@ -111,4 +111,24 @@ def test_reports_are_listed_for_moderators(admin_client, residents):
     AccountReport.objects.create(reported=paul, reporter=ines, reason="Insults under my idea")
     response = admin_client.get(reverse("participation_accountreport:index"))
     assert response.status_code == 200
-    assert "paul" in response.text
+    assert "Paul" in response.text and "Inès" in response.text
+    assert "@mail.example" not in response.text  # public names, not account e-mails
+    assert reverse("participation_accountreport:add") not in response.text
+
+
+def test_profiles_and_reports_are_not_created_by_staff(admin_client, residents):
+    for name in ("participantprofile", "accountreport"):
+        listing = admin_client.get(reverse(f"participation_{name}:index"))
+        assert reverse(f"participation_{name}:add") not in listing.text
+        refused = admin_client.get(reverse(f"participation_{name}:add"))
+        assert refused.status_code == 302  # Wagtail's "permission denied" redirect
+
+
+def test_profile_inspect_view_hides_the_account(admin_client, residents):
+    profile = ParticipantProfile.objects.get(display_name="Inès")
+    response = admin_client.get(
+        reverse("participation_participantprofile:inspect", args=[profile.pk])
+    )
+    assert response.status_code == 200
+    assert "Inès" in response.text
+    assert "@mail.example" not in response.text

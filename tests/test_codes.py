@@ -43,6 +43,15 @@ def test_same_code_hashes_differently_in_another_batch(batch):
     assert first.hash(codes[0]) != second.hash(codes[0])
 
 
+def test_codes_need_the_server_secret_and_survive_its_rotation(batch, settings):
+    _, codes = batch
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key"
+    assert find_code(codes[0]) is None  # the stored hash is keyed with the old secret
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert find_code(codes[0]) is not None
+
+
 def test_codes_are_found_whatever_the_typing(batch):
     _, codes = batch
     code = codes[0]

@@ -120,8 +120,12 @@ def test_code_lets_a_visitor_without_account_take_part(process, code):
     assert codes_of(decision) == ["sign_in_or_code"]
 
 
-def test_codes_are_ignored_where_the_process_accepts_only_accounts(process, code):
+def test_codes_are_ignored_where_the_process_accepts_only_accounts(resident, process, code):
     assert codes_of(check_eligibility(AnonymousUser(), process, code=code, now=NOW)) == ["sign_in"]
+    # nor does a code stand in for the profile checks there
+    process.minimum_age = 18
+    resident.participant_profile.birth_year = 2015
+    assert codes_of(check_eligibility(resident, process, code=code, now=NOW)) == ["too_young"]
 
 
 def test_code_required_even_for_signed_in_residents(resident, process, code):

@@ -122,7 +122,7 @@ def test_eligibility_policies_must_be_policy_classes(policies):
 
 @pytest.mark.parametrize(
     "limits",
-    [{"signup": "5/h"}, {"default": "ten/m"}, {"default": "10/week"}, {"default": "0/m"}],
+    [{"signup": None}, {"default": "ten/m"}, {"default": "10/week"}, {"default": "0/m"}],
 )
 def test_rate_limits_are_checked(limits):
     with override_settings(WAGTAIL_PARTICIPATION={"RATE_LIMITS": limits}):
@@ -140,6 +140,19 @@ def test_rate_limits_are_checked(limits):
 def test_durations_are_checked(key, value):
     with override_settings(WAGTAIL_PARTICIPATION={key: value}):
         assert ids(check_settings(None)) == ["wagtail_participation.E011"]
+
+
+def test_rate_limits_merge_with_the_defaults():
+    with override_settings(WAGTAIL_PARTICIPATION={"RATE_LIMITS": {"default": "60/m"}}):
+        assert settings.RATE_LIMITS["default"] == "60/m"
+        assert settings.RATE_LIMITS["signup"] == "5/h"
+        assert check_settings(None) == []
+
+
+def test_eligibility_policies_must_be_a_list():
+    policies = "wagtail_participation.eligibility.AccountOrCodePolicy"
+    with override_settings(WAGTAIL_PARTICIPATION={"ELIGIBILITY_POLICIES": policies}):
+        assert ids(check_settings(None)) == ["wagtail_participation.E009"]
 
 
 def test_retention_can_be_disabled():

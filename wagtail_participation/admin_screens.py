@@ -33,6 +33,8 @@ class AdminScreen:
     inspect: bool = True
     # Exporting the listing needs this permission ("app_label.codename"), for personal data.
     export_permission: str = ""
+    # False for records that only residents create (profiles, reports): no "Add" button.
+    creatable: bool = True
     # Dotted paths of base classes with custom views, one per admin UI.
     wagtail_viewset: str = ""
     modeladmin_class: str = ""
@@ -75,7 +77,20 @@ ADMIN_SCREENS = [
         ),
         export_permission="wagtail_participation.export_personal_data",
         ordering=("-created_at",),
-        extra={"form_fields": ["display_name", "neighbourhood", "lives_in_town", "birth_year"]},
+        creatable=False,
+        extra={
+            "form_fields": ["display_name", "neighbourhood", "lives_in_town", "birth_year"],
+            # The account (its e-mail) only appears in the permission-protected export.
+            "inspect_view_fields": [
+                "display_name",
+                "neighbourhood",
+                "lives_in_town",
+                "birth_year",
+                "terms_accepted_at",
+                "created_at",
+                "anonymised_at",
+            ],
+        },
     ),
     AdminScreen(
         model="wagtail_participation.CodeBatch",
@@ -89,11 +104,21 @@ ADMIN_SCREENS = [
     AdminScreen(
         model="wagtail_participation.AccountReport",
         icon="warning",
-        list_display=("reported", "reporter", "created_at", "resolved_at"),
+        list_display=("reported_name", "reporter_name", "created_at", "resolved_at"),
         list_filter=("resolved_at",),
         search_fields=("reason",),
         ordering=("-created_at",),
-        extra={"form_fields": ["resolved_at"]},
+        creatable=False,
+        extra={
+            "form_fields": ["resolved_at"],
+            "inspect_view_fields": [
+                "reported_name",
+                "reporter_name",
+                "reason",
+                "created_at",
+                "resolved_at",
+            ],
+        },
     ),
 ]
 

@@ -120,6 +120,13 @@ def _positive_int(value):
 def policy_errors(paths):
     from .eligibility import EligibilityPolicy
 
+    if not isinstance(paths, list | tuple):
+        return [
+            Error(
+                f"{SETTING_NAME}['ELIGIBILITY_POLICIES'] must be a list of dotted paths.",
+                id="wagtail_participation.E009",
+            )
+        ]
     errors = []
     for path in paths:
         try:

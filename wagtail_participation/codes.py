@@ -1,16 +1,17 @@
 """Single-use participation codes, generated in batches by staff and stored as salted hashes.
 
 A code reads ``PREFIX-XXXXX-XXXXX``. The prefix names its batch (and so its salt); the rest is
-random. Only HMAC-SHA256(batch salt, normalised code) is stored: a leaked database gives no code.
+random. Only an HMAC-SHA256 of the normalised code is stored, keyed with the batch's salt and
+the site's SECRET_KEY: a copy of the database alone does not let anyone try codes offline.
+Rotating SECRET_KEY keeps codes valid while the old key stays in SECRET_KEY_FALLBACKS.
 """
 
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are typed from paper.
@@ -51,9 +52,10 @@ class CodeBatch(models.Model):
     )
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
     salt = models.CharField(max_length=64, editable=False)
+    # Deleting the process deletes its codes: they must not become valid everywhere.
     page = models.ForeignKey(
         "wagtailcore.Page",
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
@@ -81,8 +83,18 @@ class CodeBatch(models.Model):
     def __str__(self):
         return self.label
 
-    def hash(self, plain):
-        return hmac.new(self.salt.encode(), normalise(plain).encode(), hashlib.sha256).hexdigest()
+    def hash(self, plain, secret=None):
+        return salted_hmac(
+            f"wagtail_participation.codes.{self.salt}",
+            normalise(plain),
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def candidate_hashes(self, plain):
+        """The code's hash under the current secret key and every fallback key."""
+        secrets_in_use = [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        return [self.hash(plain, secret) for secret in secrets_in_use]
 
     @property
     def used_count(self):
@@ -157,7 +169,11 @@ def find_code(plain):
     batch = CodeBatch.objects.filter(prefix=normalised[:PREFIX_LENGTH]).first()
     if batch is None:
         return None
-    return batch.codes.filter(code_hash=batch.hash(normalised)).select_related("batch").first()
+    return (
+        batch.codes.filter(code_hash__in=batch.candidate_hashes(normalised))
+        .select_related("batch")
+        .first()
+    )
 
 
 def check_code(plain, page=None, now=None):

@@ -47,6 +47,9 @@ DEFAULTS = {
 
 ADMIN_UI_CHOICES = ("wagtail", "modeladmin")
 
+# Settings whose dict is merged into the default one, so a site can change one entry.
+MERGED_DICTS = ("RATE_LIMITS",)
+
 
 class ParticipationSettings:
     def __init__(self):
@@ -69,7 +72,10 @@ class ParticipationSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"{SETTING_NAME} has no setting {name!r}")
         if name not in self._cache:
-            self._cache[name] = self.user_settings.get(name, DEFAULTS[name])
+            value = self.user_settings.get(name, DEFAULTS[name])
+            if name in MERGED_DICTS and isinstance(value, dict):
+                value = {**DEFAULTS[name], **value}
+            self._cache[name] = value
         return self._cache[name]
 
     def reload(self):

@@ -53,7 +53,11 @@ class Participant:
     @cached_property
     def code_check(self):
         """(code, None) for a usable code, (None, CodeError) for a bad one, (None, None)."""
-        if not self.code_text:
+        accepts_codes = (
+            getattr(self.page, "participation_codes", CodeUse.ACCOUNTS_ONLY)
+            != CodeUse.ACCOUNTS_ONLY
+        )
+        if not self.code_text or not accepts_codes:
             return None, None
         try:
             return check_code(self.code_text, page=self.page, now=self.now), None

@@ -32,3 +32,17 @@ class AccountReport(models.Model):
 
     def __str__(self):
         return str(_("Report #%(number)s") % {"number": self.pk})
+
+    @staticmethod
+    def _public_name(user):
+        from .profiles import profile_for
+
+        return profile_for(user).public_name if user is not None else "—"
+
+    @property
+    def reported_name(self):
+        return self._public_name(self.reported)
+
+    @property
+    def reporter_name(self):
+        return self._public_name(self.reporter)

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.search import index
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -24,6 +26,16 @@ def export_permission_index_view(base, permission):
             return super().dispatch(request, *args, **kwargs)
 
     return IndexView
+
+
+class NoCreationPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, except that nobody adds records residents create themselves."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(user, [a for a in actions if a != "add"])
 
 
 def build_viewset(screen):
@@ -49,6 +61,8 @@ def build_viewset(screen):
         attrs["list_export"] = list(screen.list_export)
     if screen.ordering:
         attrs["ordering"] = list(screen.ordering)
+    if not screen.creatable:
+        register_permission_policy(model, NoCreationPermissionPolicy(model))
     if screen.export_permission:
         attrs["index_view_class"] = export_permission_index_view(
             base.index_view_class, screen.export_permission

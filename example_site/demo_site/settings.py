@@ -114,7 +114,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 
-WAGTAIL_PARTICIPATION = {"BASE_TEMPLATE": "base.html", "TERMS_URL": "/conditions/"}
+WAGTAIL_PARTICIPATION = {"BASE_TEMPLATE": "base.html"}
 
 # Several app servers share rate limits and sessions through this cache; the demo uses the
 # database so that it needs no Redis.

@@ -222,7 +222,8 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
         if username_is_email():
-            username.label = _("E-mail")
+            # Accounts made by sign-up use their address; older or staff accounts a user name.
+            username.label = _("E-mail or user name")
             username.widget.attrs["autocomplete"] = "email"
             username.widget.attrs["inputmode"] = "email"
         self.fields["password"].label = _("Password")
@@ -239,6 +240,14 @@ class LoginForm(AuthenticationForm):
             )
             if len(matches) == 1:
                 return matches[0]
+            email_field = User.get_email_field_name()
+            by_email = list(
+                User._default_manager.filter(**{f"{email_field}__iexact": value}).values_list(
+                    User.USERNAME_FIELD, flat=True
+                )[:2]
+            )
+            if len(by_email) == 1:
+                return by_email[0]
         return value
 
     def get_invalid_login_error(self):

@@ -273,7 +273,9 @@ class LogoutView(ParticipationPageMixin, auth_views.LogoutView):
 
     http_method_names = ["get", "post", "options"]
     template_name = TEMPLATES + "logout.html"
-    next_page = "/"
+
+    def get_default_redirect_url(self):
+        return resolve_url(django_settings.LOGOUT_REDIRECT_URL or "/")
 
 
 login_view = ratelimit_post("login")(LoginView.as_view())

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(verbose_name='expires')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('page', models.ForeignKey(blank=True, help_text='Leave empty for codes valid on every process that accepts codes.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='process')),
+                ('page', models.ForeignKey(blank=True, help_text='Leave empty for codes valid on every process that accepts codes.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='process')),
             ],
             options={
                 'verbose_name': 'batch of participation codes',

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.utils.module_loading import import_string
+from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 
 from wagtail_participation.admin_screens import MENU_ICON, MENU_LABEL, MENU_ORDER, admin_screens
@@ -27,6 +28,11 @@ def export_permission_admin(base, permission):
     return PermissionModelAdmin
 
 
+class NoCreationPermissionHelper(PermissionHelper):
+    def user_can_create(self, user):
+        return False
+
+
 def build_model_admin(screen):
     base = import_string(screen.modeladmin_class) if screen.modeladmin_class else ModelAdmin
     if screen.export_permission:
@@ -41,6 +47,10 @@ def build_model_admin(screen):
         "search_fields": screen.search_fields,
         "inspect_view_enabled": screen.inspect,
     }
+    if not screen.creatable:
+        attrs["permission_helper_class"] = NoCreationPermissionHelper
+    if "inspect_view_fields" in screen.extra:
+        attrs["inspect_view_fields"] = screen.extra["inspect_view_fields"]
     if screen.list_export:
         attrs["list_export"] = screen.list_export
     if screen.ordering:
