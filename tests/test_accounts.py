@@ -397,7 +397,7 @@ def test_unconfirmed_account_cannot_sign_in(client):
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "This e-mail address and password do not match an account." in content
+    assert "This e-mail address (or user name) and password do not match an account." in content
     assert "Just signed up? Confirm your e-mail address first" in content
     assert signed_in_user_id(client) is None
 

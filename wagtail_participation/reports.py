@@ -35,14 +35,23 @@ class AccountReport(models.Model):
 
     @staticmethod
     def _public_name(user):
-        from .profiles import profile_for
+        from .profiles import ParticipantProfile
 
-        return profile_for(user).public_name if user is not None else "—"
+        if user is None:
+            return "—"
+        try:
+            return user.participant_profile.public_name
+        except ParticipantProfile.DoesNotExist:
+            return str(_("Participant"))
 
-    @property
-    def reported_name(self):
+    def _reported_name(self):
         return self._public_name(self.reported)
 
-    @property
-    def reporter_name(self):
+    _reported_name.short_description = _("reported account")
+    reported_name = property(_reported_name)
+
+    def _reporter_name(self):
         return self._public_name(self.reporter)
+
+    _reporter_name.short_description = _("reported by")
+    reporter_name = property(_reporter_name)

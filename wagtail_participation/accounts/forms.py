@@ -224,8 +224,7 @@ class LoginForm(AuthenticationForm):
         if username_is_email():
             # Accounts made by sign-up use their address; older or staff accounts a user name.
             username.label = _("E-mail or user name")
-            username.widget.attrs["autocomplete"] = "email"
-            username.widget.attrs["inputmode"] = "email"
+            username.widget.attrs["autocomplete"] = "username"
         self.fields["password"].label = _("Password")
 
     def clean_username(self):
@@ -253,8 +252,8 @@ class LoginForm(AuthenticationForm):
     def get_invalid_login_error(self):
         if username_is_email():
             message = _(
-                "This e-mail address and password do not match an account. Check both, or "
-                "reset your password."
+                "This e-mail address (or user name) and password do not match an account. "
+                "Check both, or reset your password."
             )
         else:
             message = _(
