@@ -41,6 +41,8 @@ def test_wagtail_snippet_screens_are_not_registered(client, editor):
             "/admin/wagtail_participation/participantprofile/",
             "/admin/wagtail_participation/codebatch/",
             "/admin/wagtail_participation/accountreport/",
+            "/admin/participation_consultations/contribution/",
+            "/admin/participation_consultations/comment/",
         ]
     ]
     assert "Snippets" not in menu

@@ -68,6 +68,8 @@ def test_participation_menu_appears_once(client, editor):
             "/admin/participation/participantprofile/",
             "/admin/participation/codebatch/",
             "/admin/participation/accountreport/",
+            "/admin/participation/contribution/",
+            "/admin/participation/comment/",
         ]
     ]
     # Grouped under Participation, neighbourhoods are not also listed under Snippets.

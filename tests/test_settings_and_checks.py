@@ -36,6 +36,8 @@ def test_defaults_are_documented_values():
         "RETENTION_WARNING_DAYS",
         "DATA_EXPORT_LINK_MINUTES",
         "TERMS_URL",
+        "REPORTS_TO_HIDE",
+        "CONTRIBUTIONS_PAGE_SIZE",
     }
 
 

@@ -103,13 +103,14 @@ def settings_errors(installed):
                     id="wagtail_participation.E011",
                 )
             )
-    if not _positive_int(settings.DATA_EXPORT_LINK_MINUTES):
-        errors.append(
-            Error(
-                f"{SETTING_NAME}['DATA_EXPORT_LINK_MINUTES'] must be a positive whole number.",
-                id="wagtail_participation.E011",
+    for key in ("DATA_EXPORT_LINK_MINUTES", "REPORTS_TO_HIDE", "CONTRIBUTIONS_PAGE_SIZE"):
+        if not _positive_int(getattr(settings, key)):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a positive whole number.",
+                    id="wagtail_participation.E011",
+                )
             )
-        )
     return errors
 
 

@@ -43,6 +43,10 @@ DEFAULTS = {
     "DATA_EXPORT_LINK_MINUTES": 10,
     # Address of the participation terms page shown at sign-up ("" for none).
     "TERMS_URL": "",
+    # Distinct residents' reports that hide a contribution or comment until a moderator decides.
+    "REPORTS_TO_HIDE": 3,
+    # Contributions per page of a consultation's list.
+    "CONTRIBUTIONS_PAGE_SIZE": 20,
 }
 
 ADMIN_UI_CHOICES = ("wagtail", "modeladmin")

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "home",
     "demo_site",
     "wagtail_participation",
+    "wagtail_participation.consultations",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from home.demo_consultation import load_consultation
 from home.models import HomePage
 from wagtail_participation.codes import CodeBatch
+from wagtail_participation.consultations.models import ConsultationPage
 from wagtail_participation.models import (
     CodeUse,
     InformationProcessPage,
@@ -40,6 +42,7 @@ def days(n):
 PROCESSES = [
     {
         "slug": "place-du-marche",
+        "model": ConsultationPage,
         "title": "Réaménager la place du Marché",
         "summary": "La place du Marché sera réaménagée en 2027 : donnez votre avis sur les "
         "usages, les arbres et le stationnement.",
@@ -110,8 +113,14 @@ class Command(BaseCommand):
         neighbourhoods = self.neighbourhoods()
         index = self.index_page(home)
         pages = {spec["slug"]: self.process_page(index, spec, neighbourhoods) for spec in PROCESSES}
-        self.users(neighbourhoods)
+        users = self.users(neighbourhoods)
         self.codes(pages["plan-velo"])
+        draw = load_consultation(pages["place-du-marche"], users, neighbourhoods)
+        if draw is not None:
+            self.stdout.write(
+                f"Draw by lot “{draw.title}”: seed {draw.seed} "
+                f"(SHA-256 {draw.seed_hash}), {len(draw.result)} contributions drawn."
+            )
 
     def home_page(self):
         root = Page.get_first_root_node()
@@ -163,10 +172,13 @@ class Command(BaseCommand):
         return index
 
     def process_page(self, index, spec, neighbourhoods):
-        page = InformationProcessPage.objects.child_of(index).filter(slug=spec["slug"]).first()
-        is_new = page is None
-        if is_new:
-            page = InformationProcessPage(slug=spec["slug"])
+        model = spec.get("model", InformationProcessPage)
+        existing = Page.objects.child_of(index).filter(slug=spec["slug"]).first()
+        if existing is not None and not isinstance(existing.specific, model):
+            existing.delete()  # an older demo had another page type here
+            existing = None
+        page = existing.specific if existing is not None else model(slug=spec["slug"])
+        is_new = existing is None
         page.title = spec["title"]
         page.summary = spec["summary"]
         page.impact_statement = spec["impact"]
@@ -227,6 +239,7 @@ class Command(BaseCommand):
         self.stdout.write("  admin  superuser, for the admin at /admin/")
         self.stdout.write("  alice  resident with a complete profile (Centre-ville, born 1987)")
         self.stdout.write("  bob    resident who has not accepted the participation terms yet")
+        return users
 
     def codes(self, page):
         # Plain codes are never stored: the demo batch is made anew at each run to print them.
