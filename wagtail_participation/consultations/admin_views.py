@@ -36,6 +36,8 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogContext
 
+from wagtail_participation.exports import neutralise_formula
+
 from . import moderation
 from .models import (
     AnswerStatus,
@@ -49,16 +51,6 @@ from .models import (
 )
 
 TEMPLATES = "wagtail_participation/consultations/admin/"
-
-# A spreadsheet reads a cell starting with one of these as a formula (or as a command).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """Text a spreadsheet would run as a formula is prefixed with a single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 # Listings --------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils import timezone
 
+from wagtail_participation.exports import neutralise_formula
+
 from ..models import Support
 from .contributions import visible_comments
 
@@ -31,9 +33,6 @@ FIELDS = [
     "answer_status",
     "answer_text",
 ]
-
-# A spreadsheet reads a cell starting with one of these as a formula (or as a command).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _count(queryset):
@@ -85,13 +84,6 @@ def export_rows(page):
             "answer_status": contribution.answer_status,
             "answer_text": contribution.answer_text,
         }
-
-
-def neutralise_formula(value):
-    """Text a spreadsheet would run as a formula is prefixed with a single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def contributions_csv(request, page):
