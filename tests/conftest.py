@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.utils import translation
-from wagtail.models import Site
+from wagtail.models import Locale, Page, Site
 
 from wagtail_participation.models import (
     InformationProcessPage,
@@ -43,10 +43,34 @@ def frozen_now(time_machine):
     return NOW
 
 
+def default_site_root():
+    """The default site's home page, rebuilt if a transactional test flushed the tree.
+
+    Transactional tests run last and each one empties the database when it ends, Wagtail's
+    initial locale, root page and site included.
+    """
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        locale = Locale.objects.first() or Locale.objects.create(language_code="en")
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root", locale=locale)
+        )
+        home = root.add_child(instance=Page(title="Home", slug="home", locale=locale))
+        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return site.root_page
+
+
+def index_page_on_default_site():
+    """A participation index under the default site, for tests that cannot use fixtures."""
+    return default_site_root().add_child(
+        instance=ParticipationIndexPage(title="Participate", slug="participate")
+    )
+
+
 @pytest.fixture
 def root_page(db):
     """The site's home page, as created by Wagtail's initial migration."""
-    return Site.objects.get(is_default_site=True).root_page
+    return default_site_root()
 
 
 @pytest.fixture

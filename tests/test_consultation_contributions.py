@@ -14,7 +14,6 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
-from wagtail.models import Locale, Page, Site
 
 from wagtail_participation.consultations.models import (
     AnswerStatus,
@@ -32,10 +31,9 @@ from wagtail_participation.consultations.notifications import (
     notify_author_answered,
     notify_author_published,
 )
-from wagtail_participation.models import ParticipationIndexPage
 from wagtail_participation.profiles import ParticipantProfile
 
-from .conftest import NOW, make_process, phase
+from .conftest import NOW, index_page_on_default_site, make_process, phase
 
 PUBLISHED = ContributionStatus.PUBLISHED
 
@@ -725,32 +723,13 @@ def test_supports_of_a_pending_contribution_are_refused(signed_in, consultation)
     assert not Support.objects.exists()
 
 
-def index_page_after_flush():
-    """An index page on the default site, rebuilding the tree if needed.
-
-    Transactional tests run last and each one empties the database when it ends, Wagtail's
-    initial locale, root page and site included.
-    """
-    locale = Locale.objects.first() or Locale.objects.create(language_code="en")
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        root = Page.get_first_root_node() or Page.add_root(
-            instance=Page(title="Root", slug="root", locale=locale)
-        )
-        home = root.add_child(instance=Page(title="Home", slug="home", locale=locale))
-        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-    return site.root_page.add_child(
-        instance=ParticipationIndexPage(title="Participate", slug="participate")
-    )
-
-
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"
 )
 @pytest.mark.django_db(transaction=True)
 def test_one_support_per_resident_under_concurrency(django_user_model):
     """Eight requests of the same resident support at once: one Support row (PostgreSQL)."""
-    index_page = index_page_after_flush()
+    index_page = index_page_on_default_site()
     page = make_process(index_page, "Race", [phase("contribution", -1, 10)], model=ConsultationPage)
     # The phases are relative to the fixed NOW: keep the contribution phase open today.
     page.participation_phases.update(

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from wagtail.models import Locale, ModelLogEntry, Page
+from wagtail.models import ModelLogEntry
 
 from wagtail_participation.consultations import draw as draws
 from wagtail_participation.consultations.models import (
@@ -29,12 +29,11 @@ from wagtail_participation.consultations.models import (
     Draw,
     Support,
 )
-from wagtail_participation.models import ParticipationIndexPage
 from wagtail_participation.privacy import anonymise_user
 from wagtail_participation.profiles import ParticipantProfile
 from wagtail_participation.status import PhaseKind
 
-from .conftest import NOW, make_process, phase
+from .conftest import NOW, index_page_on_default_site, make_process, phase
 
 ZERO_SEED = "0" * 64
 ZERO_SEED_HASH = "60e05bd1b195af2f94112fa7197a5c88289058840ce7c6df9693756bc6250f55"
@@ -583,12 +582,7 @@ def test_editors_without_the_moderation_permission_cannot_draw(client, mixed, pl
 
 def consultation_in_any_database():
     """A consultation, even in a database that an earlier transactional test has flushed."""
-    locale, _ = Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
-    index = root.add_child(instance=ParticipationIndexPage(title="Race", slug="race-index"))
-    return make_process(index, "Race", model=ConsultationPage)
+    return make_process(index_page_on_default_site(), "Race", model=ConsultationPage)
 
 
 @pytest.mark.skipif(

@@ -10,7 +10,6 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Locale, Page, Site
 
 from wagtail_participation.codes import CodeBatch, ParticipationCode
 from wagtail_participation.consultations.models import (
@@ -22,10 +21,10 @@ from wagtail_participation.consultations.models import (
 )
 from wagtail_participation.consultations.questionnaire import choice_counts, yes_no_results
 from wagtail_participation.consultations.views.questionnaire import questionnaire
-from wagtail_participation.models import CodeUse, ParticipationIndexPage
+from wagtail_participation.models import CodeUse
 from wagtail_participation.profiles import ParticipantProfile
 
-from .conftest import NOW, make_process, phase
+from .conftest import NOW, index_page_on_default_site, make_process, phase
 
 TEASER = "wagtail_participation/consultations/includes/questionnaire_teaser.html"
 
@@ -319,27 +318,12 @@ def test_the_database_keeps_one_response_per_resident(resident, consultation):
         QuestionnaireResponse.objects.create(page=consultation, user=resident)
 
 
-def site_index_page():
-    """An index page under the default site, rebuilt if a transactional test flushed the tree."""
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        locale = Locale.objects.first() or Locale.objects.create(language_code="en")
-        root = Page.get_first_root_node() or Page.add_root(
-            instance=Page(title="Root", slug="root", locale=locale)
-        )
-        home = root.add_child(instance=Page(title="Home", slug="home", locale=locale))
-        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-    return site.root_page.add_child(
-        instance=ParticipationIndexPage(title="Participate", slug="participate")
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_one_response_under_concurrency(django_user_model, time_machine):
     """Eight app servers receive the same resident's answers at once: one response (PostgreSQL)."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks and real concurrency need PostgreSQL")
-    index_page = site_index_page()
+    index_page = index_page_on_default_site()
     time_machine.move_to(NOW, tick=False)
     page = make_process(
         index_page, "Race square", [phase("contribution", -1, 10)], model=ConsultationPage

@@ -29,6 +29,28 @@ def kind_choices():
     ]
 
 
+def neighbourhood_filter(method="filter_neighbourhood"):
+    """A neighbourhood select by slug; its queryset is set when the filter set is built."""
+    return django_filters.ModelChoiceFilter(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.none(),
+        to_field_name="slug",
+        empty_label=_("All neighbourhoods"),
+        method=method,
+    )
+
+
+def theme_filter(method="filter_theme"):
+    """A theme (tag) select by slug; its queryset is set when the filter set is built."""
+    return django_filters.ModelChoiceFilter(
+        label=_("Theme"),
+        queryset=Tag.objects.none(),
+        to_field_name="slug",
+        empty_label=_("All themes"),
+        method=method,
+    )
+
+
 class ParticipationFilterSet(django_filters.FilterSet):
     """Filters for a participation index. The queryset is of ``Page`` rows, of any type."""
 
@@ -38,20 +60,8 @@ class ParticipationFilterSet(django_filters.FilterSet):
         empty_label=_("All statuses"),
         method="filter_status",
     )
-    neighbourhood = django_filters.ModelChoiceFilter(
-        label=_("Neighbourhood"),
-        queryset=Neighbourhood.objects.none(),
-        to_field_name="slug",
-        empty_label=_("All neighbourhoods"),
-        method="filter_neighbourhood",
-    )
-    theme = django_filters.ModelChoiceFilter(
-        label=_("Theme"),
-        queryset=Tag.objects.none(),
-        to_field_name="slug",
-        empty_label=_("All themes"),
-        method="filter_theme",
-    )
+    neighbourhood = neighbourhood_filter()
+    theme = theme_filter()
     kind = django_filters.ChoiceFilter(
         label=_("Kind of process"),
         choices=[],

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
+from wagtail_participation.filters import neighbourhood_filter, theme_filter
 from wagtail_participation.models import Neighbourhood
 
 from .models import AnswerStatus, Contribution, ContributionTheme
@@ -31,20 +32,8 @@ def answer_choices():
 class ContributionFilterSet(django_filters.FilterSet):
     """Filter a queryset of published contributions of ``page``; ``sort`` is read by the view."""
 
-    theme = django_filters.ModelChoiceFilter(
-        label=_("Theme"),
-        queryset=Tag.objects.none(),
-        to_field_name="slug",
-        empty_label=_("All themes"),
-        method="filter_theme",
-    )
-    neighbourhood = django_filters.ModelChoiceFilter(
-        label=_("Neighbourhood"),
-        queryset=Neighbourhood.objects.none(),
-        to_field_name="slug",
-        empty_label=_("All neighbourhoods"),
-        method="filter_neighbourhood",
-    )
+    theme = theme_filter()
+    neighbourhood = neighbourhood_filter()
     answer = django_filters.ChoiceFilter(
         label=_("Official answer"),
         choices=answer_choices,
