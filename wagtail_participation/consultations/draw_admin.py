@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 from wagtail import hooks
@@ -123,20 +124,26 @@ class PerformDrawView(DrawPermissionMixin, View):
         except draws.DrawError as error:
             messages.error(request, str(error))
         else:
+            candidates = len(draw.candidates)
             if draws.drew_everyone(draw):
-                message = _(
+                message = ngettext(
+                    "Draw “%(title)s” performed: there was %(candidates)d published "
+                    "contribution for %(count)d places, so it is drawn.",
                     "Draw “%(title)s” performed: there were %(candidates)d published "
-                    "contributions for %(count)d places, so all of them are drawn."
+                    "contributions for %(count)d places, so all of them are drawn.",
+                    candidates,
                 )
             else:
-                message = _(
+                message = ngettext(
+                    "Draw “%(title)s” performed: %(count)d contribution drawn among "
+                    "%(candidates)d. The seed and the result are now public.",
                     "Draw “%(title)s” performed: %(count)d contributions drawn among "
-                    "%(candidates)d. The seed and the result are now public."
+                    "%(candidates)d. The seed and the result are now public.",
+                    draw.count,
                 )
             messages.success(
                 request,
-                message
-                % {"title": draw.title, "count": draw.count, "candidates": len(draw.candidates)},
+                message % {"title": draw.title, "count": draw.count, "candidates": candidates},
             )
         return redirect("participation_draws:page", page_id=draw.page_id)
 
