@@ -14,6 +14,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "wagtail_participation",
     "wagtail_participation.consultations",
+    "wagtail_participation.budgets",
     "wagtail_participation.contrib.modeladmin",
     "wagtail_modeladmin",
     "wagtail.contrib.routable_page",

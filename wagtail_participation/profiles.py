@@ -107,3 +107,13 @@ def profile_for(user):
     except ParticipantProfile.DoesNotExist:
         profile, _created = ParticipantProfile.objects.get_or_create(user=user)
         return profile
+
+
+def public_author_name(user):
+    """The public name of an author, never their account or e-mail."""
+    if user is None:
+        return str(_("Anonymous resident"))
+    try:
+        return user.participant_profile.public_name
+    except ParticipantProfile.DoesNotExist:
+        return str(_("Participant"))

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "demo_site",
     "wagtail_participation",
     "wagtail_participation.consultations",
+    "wagtail_participation.budgets",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",

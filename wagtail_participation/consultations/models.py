@@ -18,6 +18,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from wagtail_participation.models import ParticipatoryProcessMixin
+from wagtail_participation.profiles import public_author_name
 from wagtail_participation.status import PhaseKind
 
 from .blocks import ConsultationBodyBlock
@@ -262,18 +263,6 @@ class ConsultationPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
         from .views.draws import draw_detail
 
         return draw_detail(request, self, pk)
-
-
-def public_author_name(user):
-    """The public name of an author, never their account or e-mail."""
-    from wagtail_participation.profiles import ParticipantProfile
-
-    if user is None:
-        return str(_("Anonymous resident"))
-    try:
-        return user.participant_profile.public_name
-    except ParticipantProfile.DoesNotExist:
-        return str(_("Participant"))
 
 
 class ContributionTheme(TaggedItemBase):

@@ -19,10 +19,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subq
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -33,6 +31,8 @@ from wagtail_participation.eligibility import Refusal, account_url, check_eligib
 from wagtail_participation.profiles import profile_for
 from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.status import PhaseKind
+from wagtail_participation.templating import page_url, safe_next, sub_url
+from wagtail_participation.templating import render_with_page as render
 
 from ..filters import SORT_RANDOM, SORT_SUPPORTED, ContributionFilterSet
 from ..forms import CommentForm, ContributionForm, ReportForm
@@ -56,32 +56,8 @@ SHUFFLE_SEED_KEY = "participation_shuffle_seed"
 # URLs and rendering ----------------------------------------------------------------------------
 
 
-def page_url(page, request=None):
-    return page.get_url(request) or page.url or "/"
-
-
-def sub_url(page, name, *args, request=None):
-    return page_url(page, request) + page.reverse_subpage(name, args=args)
-
-
 def detail_url(page, contribution_pk, request=None):
     return sub_url(page, "contribution_detail", contribution_pk, request=request)
-
-
-def render(request, page, template, context=None, status=200):
-    """Render with the page's own context (``page``, ``request``, the site's base template)."""
-    full_context = page.get_context(request)
-    full_context.update(context or {})
-    return TemplateResponse(request, template, full_context, status=status)
-
-
-def safe_next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # Querysets -------------------------------------------------------------------------------------
