@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from home.demo_budget import load_budgets
 from home.demo_consultation import load_consultation
 from home.models import HomePage
+from wagtail_participation.budgets.models import BudgetPage
 from wagtail_participation.codes import CodeBatch
 from wagtail_participation.consultations.models import ConsultationPage
 from wagtail_participation.models import (
@@ -101,6 +103,56 @@ PROCESSES = [
             (PhaseKind.CONTRIBUTION, "Avis des habitants", -60, -20),
         ],
     },
+    {
+        "slug": "budget-citoyen-2027",
+        "model": BudgetPage,
+        "title": "Budget citoyen 2027",
+        "summary": "100 000 € pour vos projets : le vote est ouvert, en ligne et sur papier en "
+        "mairie.",
+        "impact": "<p>Les projets qui recueillent le plus de voix sont réalisés, tant que "
+        "l'enveloppe le permet. La ville s'engage à les réaliser dans les deux ans.</p>",
+        "neighbourhoods": [],
+        "themes": ["Budget citoyen"],
+        "phases": [
+            (PhaseKind.CONTRIBUTION, "Dépôt des projets", -90, -50),
+            (PhaseKind.DELIBERATION, "Étude de faisabilité", -50, -10),
+            (PhaseKind.VOTE, "Vote", -7, 21),
+            (PhaseKind.RESULTS, "Résultats", 28, None),
+        ],
+    },
+    {
+        "slug": "budget-citoyen-2026",
+        "model": BudgetPage,
+        "title": "Budget citoyen 2026",
+        "summary": "Les résultats sont publiés : voici les projets retenus et le détail du "
+        "calcul, vérifiable par chacun.",
+        "impact": "<p>Les projets retenus par la méthode des parts égales sont réalisés en "
+        "2026.</p>",
+        "neighbourhoods": [],
+        "themes": ["Budget citoyen"],
+        "phases": [
+            (PhaseKind.CONTRIBUTION, "Dépôt des projets", -300, -250),
+            (PhaseKind.DELIBERATION, "Étude de faisabilité", -250, -200),
+            (PhaseKind.VOTE, "Vote", -120, -90),
+            (PhaseKind.RESULTS, "Résultats", -85, None),
+        ],
+    },
+    {
+        "slug": "budget-citoyen-2025",
+        "model": BudgetPage,
+        "title": "Budget citoyen 2025",
+        "summary": "Les projets votés en 2025 se réalisent : suivez l'avancement des travaux.",
+        "impact": "<p>Les projets retenus sont réalisés par les services de la ville, qui "
+        "publient ici l'avancement de chaque chantier.</p>",
+        "neighbourhoods": [],
+        "themes": ["Budget citoyen"],
+        "phases": [
+            (PhaseKind.CONTRIBUTION, "Dépôt des projets", -700, -650),
+            (PhaseKind.VOTE, "Vote", -500, -480),
+            (PhaseKind.RESULTS, "Résultats", -470, -400),
+            (PhaseKind.IMPLEMENTATION, "Réalisation", -400, None),
+        ],
+    },
 ]
 
 
@@ -116,6 +168,7 @@ class Command(BaseCommand):
         users = self.users(neighbourhoods)
         self.codes(pages["plan-velo"])
         draw = load_consultation(pages["place-du-marche"], users, neighbourhoods)
+        load_budgets(pages, users, neighbourhoods)
         if draw is not None:
             self.stdout.write(
                 f"Draw by lot “{draw.title}”: seed {draw.seed} "
