@@ -50,6 +50,7 @@ def make_budget(
         BudgetEnvelope(neighbourhood=neighbourhood, amount=Decimal(amount), sort_order=i)
         for i, (neighbourhood, amount) in enumerate(envelopes)
     ]
+    page.save()  # gives the envelopes their ids before the revision records them
     page.save_revision().publish() if live else page.save_revision()
     page = BudgetPage.objects.get(pk=page.pk)
     return page

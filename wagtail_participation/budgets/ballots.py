@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -32,6 +31,7 @@ from .models import (
     BudgetProject,
     VotingScope,
 )
+from .money import format_money
 
 
 class BallotRefused(Exception):
@@ -43,8 +43,7 @@ class BallotRefused(Exception):
         super().__init__("; ".join(self.messages))
 
 
-def money(amount, currency):
-    return f"{number_format(Decimal(amount), decimal_pos=0, force_grouping=True)} {currency}"
+money = format_money
 
 
 # Which envelopes --------------------------------------------------------------------------------

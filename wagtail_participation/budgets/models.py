@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
@@ -253,11 +254,39 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
         votes = [p for p in self.phases if p.kind == PhaseKind.VOTE]
         return bool(votes) and all(p.ends_at is not None and p.ends_at <= now for p in votes)
 
+    def clean(self):
+        super().clean()
+        if self.pk is None:
+            return
+        # Publishing an old revision would otherwise drop envelopes added since, with their
+        # projects and ballots.
+        kept = {envelope.pk for envelope in self.envelopes.all() if envelope.pk}
+        used = (
+            BudgetEnvelope.objects.filter(page_id=self.pk)
+            .exclude(pk__in=kept)
+            .filter(Q(projects__isnull=False) | Q(ballots__isnull=False))
+            .distinct()
+        )
+        if used:
+            names = ", ".join(str(envelope.display_name) for envelope in used)
+            raise ValidationError(
+                format_lazy(
+                    _(
+                        "The envelope {names} has projects or ballots and cannot be removed. "
+                        "Move its projects to another envelope first."
+                    ),
+                    names=names,
+                ),
+                code="envelope_in_use",
+            )
+
     # Results ---------------------------------------------------------------------------
 
     @cached_property
     def published_results(self):
         """The published result of each envelope, or an empty list before publication."""
+        if self.pk is None:  # the preview of a page never saved
+            return []
         return list(
             self.results.filter(published_at__isnull=False)
             .select_related("envelope", "envelope__neighbourhood")
@@ -313,8 +342,9 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
 
         return vote_receipt(request, self, receipt)
 
-    @path("results/")
-    def results(self, request):
+    # Not named "results": that is the reverse relation of BudgetResult, which would hide it.
+    @path("results/", name="results")
+    def results_page(self, request):
         from .views.results import results_page
 
         return results_page(request, self)
