@@ -43,6 +43,8 @@ def test_wagtail_snippet_screens_are_not_registered(client, editor):
             "/admin/wagtail_participation/accountreport/",
             "/admin/participation_consultations/contribution/",
             "/admin/participation_consultations/comment/",
+            "/admin/participation_budgets/budgetproject/",
+            "/admin/participation_budgets/ballot/",
         ]
     ]
     assert "Snippets" not in menu

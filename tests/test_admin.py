@@ -70,6 +70,8 @@ def test_participation_menu_appears_once(client, editor):
             "/admin/participation/accountreport/",
             "/admin/participation/contribution/",
             "/admin/participation/comment/",
+            "/admin/participation/budgetproject/",
+            "/admin/participation/ballot/",
         ]
     ]
     # Grouped under Participation, neighbourhoods are not also listed under Snippets.
