@@ -410,6 +410,10 @@ def test_a_project_with_votes_keeps_its_envelope_and_cannot_be_deleted(
         project_edit_url(benches), project_form(benches, envelope=budget.envelope_list[0].pk)
     )
     assert "it cannot move to another envelope" in refused.text
+    refused = client.post(project_edit_url(benches), project_form(benches, status="under_review"))
+    assert "so that its votes keep counting" in refused.text
+    benches.refresh_from_db()
+    assert benches.status == "on_ballot"
     delete_url = reverse("participation_budgetproject:delete", args=[benches.pk])
     response = client.post(delete_url, follow=True)
     assert "has received votes: it cannot be deleted" in response.text

@@ -57,6 +57,7 @@ from wagtail_participation.exports import neutralise_formula
 
 from .ballots import BallotRefused, ballot_projects, cast_ballot, phase_errors
 from .models import (
+    BALLOT_STATUSES,
     Ballot,
     BallotChannel,
     BallotChoice,
@@ -311,6 +312,20 @@ class ProjectAdminForm(WagtailAdminModelForm):
                 _(
                     "This project already has votes in its envelope: it cannot move to "
                     "another envelope."
+                ),
+            )
+        status = cleaned_data.get("status")
+        if (
+            status
+            and status not in BALLOT_STATUSES
+            and self.instance.pk
+            and project_has_votes(self.instance)
+        ):
+            self.add_error(
+                "status",
+                _(
+                    "This project already has votes: it stays among the projects on the "
+                    "ballot, so that its votes keep counting."
                 ),
             )
         return cleaned_data
