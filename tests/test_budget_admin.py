@@ -473,7 +473,7 @@ def test_a_paper_ballot_is_entered_and_the_form_is_ready_for_the_next(client, cl
     assert entry.user == clerk
 
     again = client.get(response["Location"])
-    assert "Paper ballot n° 0017 entered." in messages_of(again)
+    assert "Paper ballot No. 0017 entered." in messages_of(again)
     assert "checked" not in re.search(r"<fieldset.*?</fieldset>", again.text, re.S).group(0)
     assert "1 paper ballot entered in this envelope so far." in again.text
 

@@ -173,9 +173,7 @@ def test_publishing_an_old_revision_keeps_projects_and_published_results(index_p
 
 
 @pytest.mark.django_db
-def test_summary_reports_figures_and_decisions_once_results_are_published(
-    index_page, frozen_now
-):
+def test_summary_reports_figures_and_decisions_once_results_are_published(index_page, frozen_now):
     page = make_budget(index_page, phases=VOTE_ENDED)
     benches = make_project(page, "Benches", 60000)
     make_project(page, "Fountain", 70000)
@@ -202,7 +200,11 @@ def test_summary_reports_figures_and_decisions_once_results_are_published(
     after = page.participation_summary()
     assert {str(f["label"]): f["value"] for f in after["figures"]}["Projects funded"] == 1
     decisions = {o["title"]: str(o["decision"]) for o in after["outcomes"]}
-    assert decisions == {"Benches": "Selected", "Fountain": "Not selected", "Car park": "Not admissible"}
+    assert decisions == {
+        "Benches": "Selected",
+        "Fountain": "Not selected",
+        "Car park": "Not admissible",
+    }
 
 
 @pytest.mark.django_db

@@ -38,6 +38,8 @@ def test_defaults_are_documented_values():
         "TERMS_URL",
         "REPORTS_TO_HIDE",
         "CONTRIBUTIONS_PAGE_SIZE",
+        "PROJECTS_PAGE_SIZE",
+        "OPEN_DATA_COUNTRY",
     }
 
 

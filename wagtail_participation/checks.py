@@ -103,7 +103,12 @@ def settings_errors(installed):
                     id="wagtail_participation.E011",
                 )
             )
-    for key in ("DATA_EXPORT_LINK_MINUTES", "REPORTS_TO_HIDE", "CONTRIBUTIONS_PAGE_SIZE"):
+    for key in (
+        "DATA_EXPORT_LINK_MINUTES",
+        "REPORTS_TO_HIDE",
+        "CONTRIBUTIONS_PAGE_SIZE",
+        "PROJECTS_PAGE_SIZE",
+    ):
         if not _positive_int(getattr(settings, key)):
             errors.append(
                 Error(

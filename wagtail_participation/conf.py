@@ -47,6 +47,10 @@ DEFAULTS = {
     "REPORTS_TO_HIDE": 3,
     # Contributions per page of a consultation's list.
     "CONTRIBUTIONS_PAGE_SIZE": 20,
+    # Projects per page of a participatory budget's list.
+    "PROJECTS_PAGE_SIZE": 20,
+    # Country named in the budgets' Pabulib open-data files ("" writes "Worldwide").
+    "OPEN_DATA_COUNTRY": "",
 }
 
 ADMIN_UI_CHOICES = ("wagtail", "modeladmin")

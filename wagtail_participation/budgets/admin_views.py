@@ -236,9 +236,11 @@ class EnvelopeFilter(django_filters.ModelChoiceFilter):
 
 class ProjectFilterSet(WagtailFilterSet):
     page = django_filters.ModelChoiceFilter(
-        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All")
+        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All budgets")
     )
-    envelope = EnvelopeFilter(label=_("Envelope"), queryset=all_envelopes, empty_label=_("All"))
+    envelope = EnvelopeFilter(
+        label=_("Envelope"), queryset=all_envelopes, empty_label=_("All envelopes")
+    )
 
     class Meta:
         model = BudgetProject
@@ -416,9 +418,11 @@ class ProjectViewSet(ModelViewSet):
 
 class BallotFilterSet(WagtailFilterSet):
     page = django_filters.ModelChoiceFilter(
-        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All")
+        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All budgets")
     )
-    envelope = EnvelopeFilter(label=_("Envelope"), queryset=all_envelopes, empty_label=_("All"))
+    envelope = EnvelopeFilter(
+        label=_("Envelope"), queryset=all_envelopes, empty_label=_("All envelopes")
+    )
 
     class Meta:
         model = Ballot
@@ -739,7 +743,7 @@ class PaperBallotView(
                     form.add_error(None, message)
             else:
                 if reference:
-                    message = _("Paper ballot n° %(number)s entered.") % {"number": reference}
+                    message = _("Paper ballot No. %(number)s entered.") % {"number": reference}
                 else:
                     message = _("Paper ballot entered (without a number).")
                 messages.success(request, message)

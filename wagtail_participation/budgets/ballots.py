@@ -111,9 +111,7 @@ def rule_errors(page, envelope, projects, requested_ids):
                 )
             )
         elif project.status not in BALLOT_STATUSES:
-            errors.append(
-                format_lazy(_("“{title}” is not on the ballot."), title=project.title)
-            )
+            errors.append(format_lazy(_("“{title}” is not on the ballot."), title=project.title))
     if errors:
         return errors
     count = len(projects)
@@ -222,9 +220,7 @@ def cast_ballot(
         code = decision.participant.code
         allowed = envelopes_for(page, user, has_code=code is not None).envelopes
         if envelope.pk not in {e.pk for e in allowed}:
-            raise BallotRefused(
-                [_("You cannot vote in this envelope.")], "envelope_not_allowed"
-            )
+            raise BallotRefused([_("You cannot vote in this envelope.")], "envelope_not_allowed")
     else:
         code = None
 

@@ -103,7 +103,10 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
         help_text=_("The three-letter ISO 4217 code, for example EUR."),
     )
     ballot_kind = models.CharField(
-        _("ballot"), max_length=10, choices=BallotKind.choices, default=BallotKind.APPROVAL
+        _("kind of ballot"),
+        max_length=10,
+        choices=BallotKind.choices,
+        default=BallotKind.APPROVAL,
     )
     min_choices = models.PositiveSmallIntegerField(
         _("minimum number of projects"), default=1, validators=[MinValueValidator(1)]

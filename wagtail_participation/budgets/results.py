@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .models import (
     BALLOT_STATUSES,
+    Ballot,
     BallotChoice,
     BudgetProject,
     BudgetResult,
@@ -45,8 +46,15 @@ def project_key(project):
 
 
 def envelope_ballots(envelope):
-    """Each ballot of ``envelope`` as the list of its project pks, in one query."""
-    ballots = defaultdict(list)
+    """Each ballot of ``envelope`` as the list of its project pks, in two queries.
+
+    A ballot without choices (possible in imported files) still counts as a voter: equal
+    shares gives every voter a share of the budget.
+    """
+    ballot_ids = (
+        Ballot.objects.filter(envelope=envelope).order_by("pk").values_list("pk", flat=True)
+    )
+    ballots = {pk: [] for pk in ballot_ids.iterator(chunk_size=10000)}
     rows = (
         BallotChoice.objects.filter(ballot__envelope=envelope)
         .order_by("ballot_id")

@@ -126,7 +126,7 @@ class PaperBallotLogFormatter(LogFormatter):
         number = (log_entry.data or {}).get("paper_reference", "")
         if not number:
             return self.message
-        return _("Paper ballot n° %(number)s entered") % {"number": number}
+        return _("Paper ballot No. %(number)s entered") % {"number": number}
 
 
 @hooks.register("register_log_actions")

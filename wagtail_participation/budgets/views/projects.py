@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from wagtail_participation.conf import settings
 from wagtail_participation.eligibility import (
     Participant,
     ProfileBasedPolicy,
@@ -60,7 +61,6 @@ from ..money import format_money
 from ..project_forms import ProjectForm
 
 TEMPLATES = "wagtail_participation/budgets/"
-PAGE_SIZE = 20
 # The same per-visitor seed as the consultations' random order: kept in the session so that
 # pages of the list do not reshuffle.
 SHUFFLE_SEED_KEY = "participation_shuffle_seed"
@@ -328,7 +328,7 @@ def project_list(request, page):
             random.Random(f"{shuffle_seed(request)}:{page.pk}").shuffle(ids)
         else:
             ids.sort(key=lambda pk: -(outcomes.get(pk) or {}).get("votes", 0))
-        paginator = Paginator(ids, PAGE_SIZE)
+        paginator = Paginator(ids, settings.PROJECTS_PAGE_SIZE)
         page_of_results = paginator.get_page(request.GET.get("page"))
         page_ids = list(page_of_results.object_list)
         rows = {row.pk: row for row in with_card_data(public.filter(pk__in=page_ids))}
@@ -339,7 +339,9 @@ def project_list(request, page):
             SORT_COST_HIGH: ["-estimated_cost", Lower("title"), "pk"],
             SORT_RECENT: ["-created_at", "-pk"],
         }.get(sort, [Lower("title"), "pk"])
-        paginator = Paginator(with_card_data(filtered).order_by(*ordering), PAGE_SIZE)
+        paginator = Paginator(
+            with_card_data(filtered).order_by(*ordering), settings.PROJECTS_PAGE_SIZE
+        )
         page_of_results = paginator.get_page(request.GET.get("page"))
         projects = list(page_of_results.object_list)
 

@@ -212,7 +212,7 @@ def rule_sentences(page, envelope):
     low, high = page.min_choices, page.max_choices
     if high and low == high:
         count_rule = ngettext(
-            "Choose %(count)d project.", "Choose exactly %(count)d projects.", high
+            "Choose exactly %(count)d project.", "Choose exactly %(count)d projects.", high
         ) % {"count": high}
     elif high:
         count_rule = _("Choose between %(min)d and %(max)d projects.") % {"min": low, "max": high}
