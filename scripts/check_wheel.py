@@ -11,6 +11,13 @@ REQUIRED = [
     "wagtail_participation/locale/fr/LC_MESSAGES/django.po",
     "wagtail_participation/locale/fr/LC_MESSAGES/django.mo",
     "wagtail_participation/contrib/modeladmin/wagtail_hooks.py",
+    "wagtail_participation/consultations/migrations/0001_initial.py",
+    "wagtail_participation/consultations/locale/fr/LC_MESSAGES/django.mo",
+    "wagtail_participation/budgets/migrations/0001_initial.py",
+    "wagtail_participation/budgets/templates/wagtail_participation/budgets/results.html",
+    "wagtail_participation/budgets/static/wagtail_participation/budgets/ballot.js",
+    "wagtail_participation/budgets/locale/fr/LC_MESSAGES/django.po",
+    "wagtail_participation/budgets/locale/fr/LC_MESSAGES/django.mo",
 ]
 FORBIDDEN_PREFIXES = ["tests/", "example_site/", "docs/", "benchmarks/"]
 

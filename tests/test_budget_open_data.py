@@ -9,7 +9,6 @@ import io
 import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,24 +31,15 @@ from wagtail_participation.budgets.results import publish_results
 from wagtail_participation.status import PhaseKind
 
 from .budget_factories import VOTE_ENDED, make_budget, make_project
+from .pabulib_files import SAINT_CYPRIEN, real_election
 
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
-SAINT_CYPRIEN = (
-    Path(__file__).parent / "fixtures" / "pabulib" / ("France_Toulouse_2022_6_-_Saint-Cyprien.pb")
-)
-SHARED_CANDIDATES = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pabulib",
-    Path("/work/shared/data/pabulib"),
-)
 
 
 def real_file(name):
-    for folder in SHARED_CANDIDATES:
-        if (folder / name).exists():
-            return folder / name
-    pytest.skip(f"the real election {name} is not in the shared data folder (shared/data/pabulib)")
+    return real_election(name, include_fixtures=False)
 
 
 def run(command, *args):

@@ -22,7 +22,8 @@ from wagtail_participation.budgets.rules import (
     to_json,
 )
 
-PABULIB = Path("/work/shared/data/pabulib")
+from . import pabulib_files
+
 FIXTURES = Path(__file__).parent / "fixtures" / "pabulib"
 
 
@@ -65,10 +66,7 @@ def load_election(path):
 
 
 def real_election(name):
-    path = PABULIB / name
-    if not path.exists():
-        pytest.skip(f"real Pabulib elections not available ({PABULIB} is absent)")
-    return load_election(path)
+    return load_election(pabulib_files.real_election(name, include_fixtures=False))
 
 
 def reasons(outcome):

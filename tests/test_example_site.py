@@ -42,6 +42,32 @@ print(json.dumps({
 }))
 """
 
+BUDGET_PROBE = """
+import json
+from django.test import Client
+from wagtail_participation.budgets.models import Ballot, BudgetPage, ImplementationUpdate
+client = Client()
+pages = ["/participer/budget-citoyen-2027/", "/participer/budget-citoyen-2027/vote/",
+         "/participer/budget-citoyen-2026/", "/participer/budget-citoyen-2026/results/",
+         "/participer/budget-citoyen-2026/results/json/",
+         "/participer/budget-citoyen-2026/export/pb/",
+         "/participer/budget-citoyen-2025/", "/participer/budget-citoyen-2025/results/"]
+status = {url: client.get(url).status_code for url in pages}
+alice = Client()
+alice.login(username="alice", password="demo1234")
+ballot = alice.get("/participer/budget-citoyen-2027/vote/", follow=True)
+results = client.get("/participer/budget-citoyen-2026/results/").text
+print(json.dumps({
+    "status": status,
+    "statuses": {p.slug: p.status for p in BudgetPage.objects.order_by("slug")},
+    "ballots": Ballot.objects.count(),
+    "updates": ImplementationUpdate.objects.count(),
+    "alice_sees_envelopes": all(
+        name in ballot.text.lower() for name in ("centre-ville", "toute la ville")),
+    "results_table": "<table" in results and "parts" in results.lower(),
+}))
+"""
+
 SIGNUP_PROBE = """
 import json, re
 from urllib.parse import urlparse
@@ -115,6 +141,16 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     assert after_first["alice_profile_complete"]
     assert (after_first["code_batches"], after_first["codes"]) == (1, 5)
     assert after_first["french_home"] and after_first["english_index"]
+
+    budgets = probe(example_env, BUDGET_PROBE)
+    assert set(budgets["status"].values()) == {200}, budgets["status"]
+    assert budgets["statuses"] == {
+        "budget-citoyen-2025": "results",
+        "budget-citoyen-2026": "results",
+        "budget-citoyen-2027": "open",
+    }
+    assert budgets["ballots"] > 100 and budgets["updates"] >= 5
+    assert budgets["alice_sees_envelopes"] and budgets["results_table"]
 
     signup = probe(example_env, SIGNUP_PROBE)
     assert signup == {

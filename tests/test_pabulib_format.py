@@ -6,10 +6,8 @@ Participatory Budgeting Library", arXiv:2012.06539). Set PABULIB_DATA_DIR to the
 them; tests that need a missing file are skipped and say which.
 """
 
-import os
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +20,8 @@ from wagtail_participation.budgets.pabulib import (
     parse_file,
 )
 
-DATA_DIR = Path(os.environ.get("PABULIB_DATA_DIR", "/work/shared/data/pabulib"))
-FIXTURE_DIR = Path(__file__).parent / "fixtures" / "pabulib"
+from .pabulib_files import real_election
+
 REAL_FILES = [
     "France_Toulouse_2022_6_-_Saint-Cyprien.pb",
     "France_Toulouse_2022.pb",
@@ -36,10 +34,7 @@ SAINT_CYPRIEN = "France_Toulouse_2022_6_-_Saint-Cyprien.pb"
 
 
 def real_file(name):
-    for folder in (FIXTURE_DIR, DATA_DIR):
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"{name} is in neither {FIXTURE_DIR} nor {DATA_DIR} (set PABULIB_DATA_DIR)")
+    return real_election(name)
 
 
 # A small valid election; the error tests change one line of it. Line numbers on the right.
