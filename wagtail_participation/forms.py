@@ -1,3 +1,4 @@
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -35,3 +36,16 @@ class ProcessPageForm(WagtailAdminPageForm):
             form_of_phase[id(later)].add_error("starts_at", overlap_message(earlier, later))
         if overlaps:
             self.add_error(None, _("Some phases overlap. Correct their dates, then save again."))
+
+
+class PlainTextField(forms.CharField):
+    """A text field whose line breaks count as one character, as residents see them."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+TOO_LONG = _(
+    "Your text is %(show_value)d characters long; the limit is %(limit_value)d characters."
+)

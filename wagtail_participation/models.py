@@ -350,6 +350,16 @@ class ParticipatoryProcessMixin(models.Model):
     def next_phase(self):
         return next_phase_at(self.phases, timezone.now())
 
+    def phase_is_open(self, kind, now=None):
+        """Whether a phase of ``kind`` is running at ``now``."""
+        now = now or timezone.now()
+        return any(
+            phase.kind == kind
+            and phase.starts_at <= now
+            and (phase.ends_at is None or now < phase.ends_at)
+            for phase in self.phases
+        )
+
     def theme_tags(self):
         prefetched = getattr(self, "_prefetched_objects_cache", {})
         if "participation_theme_items" in prefetched:

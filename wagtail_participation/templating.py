@@ -1,6 +1,10 @@
 """What every public page of the package needs to render inside the site's own layout."""
 
+import secrets
+
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .conf import settings
@@ -39,3 +43,41 @@ def safe_next(request, default):
     ):
         return target
     return default
+
+
+def format_date(moment):
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def phase_window(page, kind, is_open, sentences, now=None):
+    """Whether the phases of ``kind`` are open and, if not, a sentence saying when they are or
+    were. ``sentences`` are the page's own wording: "from_to" and "from" (with ``%(start)s``
+    and ``%(end)s``), "closed" (with ``%(end)s``) and "none"."""
+    now = now or timezone.now()
+    if is_open:
+        return {"open": True, "message": ""}
+    phases = [phase for phase in page.phases if phase.kind == kind]
+    upcoming = [phase for phase in phases if phase.starts_at > now]
+    if upcoming:
+        phase = upcoming[0]
+        dates = {"start": format_date(phase.starts_at)}
+        if phase.ends_at:
+            dates["end"] = format_date(phase.ends_at)
+        message = sentences["from_to" if phase.ends_at else "from"] % dates
+    elif phases:
+        message = sentences["closed"] % {"end": format_date(phases[-1].ends_at)}
+    else:
+        message = sentences["none"]
+    return {"open": False, "message": message}
+
+
+# Per-visitor seed of a random order, kept in the session so that pages do not reshuffle.
+SHUFFLE_SEED_KEY = "participation_shuffle_seed"
+
+
+def shuffle_seed(request):
+    seed = request.session.get(SHUFFLE_SEED_KEY)
+    if not seed:
+        seed = secrets.token_hex(8)
+        request.session[SHUFFLE_SEED_KEY] = seed
+    return seed

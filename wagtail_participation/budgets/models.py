@@ -237,15 +237,6 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
 
     # Phases ----------------------------------------------------------------------------
 
-    def phase_is_open(self, kind, now=None):
-        now = now or timezone.now()
-        return any(
-            phase.kind == kind
-            and phase.starts_at <= now
-            and (phase.ends_at is None or now < phase.ends_at)
-            for phase in self.phases
-        )
-
     def submission_open(self, now=None):
         return self.submissions_by_residents and self.phase_is_open(PhaseKind.CONTRIBUTION, now)
 

@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
+from wagtail_participation.forms import TOO_LONG, PlainTextField
 from wagtail_participation.honeypot import HONEYPOT_FIELD, HoneypotFormMixin
 
 from .models import BudgetEnvelope, BudgetProject
@@ -20,19 +21,6 @@ TITLE_MAX_LENGTH = BudgetProject._meta.get_field("title").max_length
 DESCRIPTION_MAX_LENGTH = BudgetProject._meta.get_field("description").max_length
 LOCATION_MAX_LENGTH = BudgetProject._meta.get_field("location").max_length
 PROPOSER_NAME_MAX_LENGTH = BudgetProject._meta.get_field("proposer_name").max_length
-
-TOO_LONG = _(
-    "Your text is %(show_value)d characters long; the limit is %(limit_value)d characters."
-)
-
-
-class PlainTextField(forms.CharField):
-    """A text field whose line breaks count as one character, as residents see them."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-
 
 # "15 000", "15,000", "15 000,50", "15000.50": residents type amounts the way they write them.
 SPACES = re.compile(r"[\s\u00a0\u202f']")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Locale
 
+from wagtail_participation.forms import TOO_LONG, PlainTextField
 from wagtail_participation.honeypot import HONEYPOT_FIELD, HoneypotFormMixin
 from wagtail_participation.models import Neighbourhood
 
@@ -18,19 +19,6 @@ from .models import Comment, CommentStatus, Contribution
 TITLE_MAX_LENGTH = Contribution._meta.get_field("title").max_length
 COMMENT_MAX_LENGTH = Comment._meta.get_field("body").max_length
 REPORT_MAX_LENGTH = 1000
-
-
-class PlainTextField(forms.CharField):
-    """A text field whose line breaks count as one character, as residents see them."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-
-
-TOO_LONG = _(
-    "Your text is %(show_value)d characters long; the limit is %(limit_value)d characters."
-)
 
 
 class ContributionForm(HoneypotFormMixin, forms.Form):

@@ -131,15 +131,6 @@ class ConsultationPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
 
     # Phases ------------------------------------------------------------------------------
 
-    def phase_is_open(self, kind, now=None):
-        now = now or timezone.now()
-        return any(
-            phase.kind == kind
-            and phase.starts_at <= now
-            and (phase.ends_at is None or now < phase.ends_at)
-            for phase in self.phases
-        )
-
     def contributions_open(self, now=None):
         return self.phase_is_open(PhaseKind.CONTRIBUTION, now)
 

@@ -8,7 +8,6 @@ stored inside ``transaction.atomic()``.
 """
 
 import random
-import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,7 +16,6 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -36,7 +34,7 @@ from wagtail_participation.models import CodeUse
 from wagtail_participation.profiles import profile_for
 from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.status import PhaseKind
-from wagtail_participation.templating import page_url, sub_url
+from wagtail_participation.templating import page_url, phase_window, shuffle_seed, sub_url
 from wagtail_participation.templating import render_with_page as render
 
 from ..filters import (
@@ -63,7 +61,6 @@ from ..project_forms import ProjectForm
 TEMPLATES = "wagtail_participation/budgets/"
 # The same per-visitor seed as the consultations' random order: kept in the session so that
 # pages of the list do not reshuffle.
-SHUFFLE_SEED_KEY = "participation_shuffle_seed"
 # Statuses that come with implementation progress.
 PROGRESS_STATUSES = (ProjectStatus.IN_PROGRESS, ProjectStatus.DONE)
 
@@ -131,19 +128,7 @@ def decorate(projects, page, request, outcomes):
     return projects
 
 
-def shuffle_seed(request):
-    seed = request.session.get(SHUFFLE_SEED_KEY)
-    if not seed:
-        seed = secrets.token_hex(8)
-        request.session[SHUFFLE_SEED_KEY] = seed
-    return seed
-
-
 # What the budget page explains ------------------------------------------------------------------
-
-
-def format_date(moment):
-    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def submission_window(page, now=None):
@@ -153,26 +138,15 @@ def submission_window(page, now=None):
         return {"open": True, "message": ""}
     if not page.submissions_by_residents:
         return {"open": False, "message": _("Residents do not submit projects to this budget.")}
-    phases = [phase for phase in page.phases if phase.kind == PhaseKind.CONTRIBUTION]
-    upcoming = [phase for phase in phases if phase.starts_at > now]
-    if upcoming:
-        phase = upcoming[0]
-        if phase.ends_at:
-            message = _(
-                "Project submission is not open yet: you can submit projects from %(start)s "
-                "to %(end)s."
-            ) % {"start": format_date(phase.starts_at), "end": format_date(phase.ends_at)}
-        else:
-            message = _(
-                "Project submission is not open yet: you can submit projects from %(start)s."
-            ) % {"start": format_date(phase.starts_at)}
-    elif phases:
-        message = _("Project submission is closed: it ended on %(end)s.") % {
-            "end": format_date(phases[-1].ends_at)
-        }
-    else:
-        message = _("This budget does not collect projects from residents.")
-    return {"open": False, "message": message}
+    sentences = {
+        "from_to": _(
+            "Project submission is not open yet: you can submit projects from %(start)s to %(end)s."
+        ),
+        "from": _("Project submission is not open yet: you can submit projects from %(start)s."),
+        "closed": _("Project submission is closed: it ended on %(end)s."),
+        "none": _("This budget does not collect projects from residents."),
+    }
+    return phase_window(page, PhaseKind.CONTRIBUTION, False, sentences, now)
 
 
 def ballot_rule_sentences(page):

@@ -8,7 +8,6 @@ depends on, and protected by the models' unique constraints.
 """
 
 import random
-import secrets
 
 from django.conf import settings as django_settings
 from django.contrib import messages
@@ -20,7 +19,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -31,7 +29,13 @@ from wagtail_participation.eligibility import Refusal, account_url, check_eligib
 from wagtail_participation.profiles import profile_for
 from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.status import PhaseKind
-from wagtail_participation.templating import page_url, safe_next, sub_url
+from wagtail_participation.templating import (
+    page_url,
+    phase_window,
+    safe_next,
+    shuffle_seed,
+    sub_url,
+)
 from wagtail_participation.templating import render_with_page as render
 
 from ..filters import SORT_RANDOM, SORT_SUPPORTED, ContributionFilterSet
@@ -49,8 +53,6 @@ from ..models import (
 from ..notifications import notify_moderators
 
 TEMPLATES = "wagtail_participation/consultations/"
-# Per-visitor seed of the random order, kept in the session so that pages do not reshuffle.
-SHUFFLE_SEED_KEY = "participation_shuffle_seed"
 
 
 # URLs and rendering ----------------------------------------------------------------------------
@@ -112,45 +114,20 @@ def decorate(contributions, page, request):
     return contributions
 
 
-def shuffle_seed(request):
-    seed = request.session.get(SHUFFLE_SEED_KEY)
-    if not seed:
-        seed = secrets.token_hex(8)
-        request.session[SHUFFLE_SEED_KEY] = seed
-    return seed
-
-
 # Phases and eligibility ------------------------------------------------------------------------
-
-
-def format_date(moment):
-    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def contribution_window(page, now=None):
     """Whether contributions are open and, if not, a sentence saying when they are or were."""
-    now = now or timezone.now()
-    if page.contributions_open(now):
-        return {"open": True, "message": ""}
-    phases = [phase for phase in page.phases if phase.kind == PhaseKind.CONTRIBUTION]
-    upcoming = [phase for phase in phases if phase.starts_at > now]
-    if upcoming:
-        phase = upcoming[0]
-        if phase.ends_at:
-            message = _(
-                "Contributions are not open yet: you can contribute from %(start)s to %(end)s."
-            ) % {"start": format_date(phase.starts_at), "end": format_date(phase.ends_at)}
-        else:
-            message = _("Contributions are not open yet: you can contribute from %(start)s.") % {
-                "start": format_date(phase.starts_at)
-            }
-    elif phases:
-        message = _("Contributions are closed: the contribution phase ended on %(end)s.") % {
-            "end": format_date(phases[-1].ends_at)
-        }
-    else:
-        message = _("This consultation does not collect contributions.")
-    return {"open": False, "message": message}
+    sentences = {
+        "from_to": _(
+            "Contributions are not open yet: you can contribute from %(start)s to %(end)s."
+        ),
+        "from": _("Contributions are not open yet: you can contribute from %(start)s."),
+        "closed": _("Contributions are closed: the contribution phase ended on %(end)s."),
+        "none": _("This consultation does not collect contributions."),
+    }
+    return phase_window(page, PhaseKind.CONTRIBUTION, page.contributions_open(now), sentences, now)
 
 
 def refusals_for(request, page, next_url=None):
