@@ -157,6 +157,17 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
         help_text=_("Leave empty to allow up to the whole envelope."),
         **MONEY,
     )
+    # Budgets citoyens are usually open from 16; a school pupils' budget sets 11.
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        null=True,
+        blank=True,
+        default=16,
+        help_text=_(
+            "Residents take part from the year they reach this age (16 for most budgets, 11 "
+            "for a school pupils' budget). Leave empty for no limit."
+        ),
+    )
     # The META section of an imported Pabulib file, written back when the budget is exported.
     pabulib_meta = models.JSONField(default=dict, blank=True, editable=False)
 
