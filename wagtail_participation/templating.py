@@ -49,7 +49,11 @@ def format_date(moment):
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
-def phase_window(page, kind, is_open, sentences, now=None):
+def format_moment(moment):
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def phase_window(page, kind, is_open, sentences, now=None, formatter=format_date):
     """Whether the phases of ``kind`` are open and, if not, a sentence saying when they are or
     were. ``sentences`` are the page's own wording: "from_to" and "from" (with ``%(start)s``
     and ``%(end)s``), "closed" (with ``%(end)s``) and "none"."""
@@ -60,12 +64,12 @@ def phase_window(page, kind, is_open, sentences, now=None):
     upcoming = [phase for phase in phases if phase.starts_at > now]
     if upcoming:
         phase = upcoming[0]
-        dates = {"start": format_date(phase.starts_at)}
+        dates = {"start": formatter(phase.starts_at)}
         if phase.ends_at:
-            dates["end"] = format_date(phase.ends_at)
+            dates["end"] = formatter(phase.ends_at)
         message = sentences["from_to" if phase.ends_at else "from"] % dates
     elif phases:
-        message = sentences["closed"] % {"end": format_date(phases[-1].ends_at)}
+        message = sentences["closed"] % {"end": formatter(phases[-1].ends_at)}
     else:
         message = sentences["none"]
     return {"open": False, "message": message}

@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -23,7 +22,7 @@ from wagtail_participation.eligibility import account_url, check_eligibility
 from wagtail_participation.models import CodeUse
 from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.status import PhaseKind
-from wagtail_participation.templating import page_url, sub_url
+from wagtail_participation.templating import format_moment, page_url, phase_window, sub_url
 from wagtail_participation.templating import render_with_page as render
 
 from ..ballots import (
@@ -95,34 +94,17 @@ def signed_in_user(request):
 # Whether the vote is open --------------------------------------------------------------------
 
 
-def format_moment(moment):
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
 def vote_window(page, now):
     """Whether the vote is open and, if not, a sentence saying when it opens or closed."""
-    if page.vote_open(now):
-        return {"open": True, "message": ""}
-    votes = [phase for phase in page.phases if phase.kind == PhaseKind.VOTE]
-    upcoming = [phase for phase in votes if phase.starts_at > now]
-    if upcoming:
-        phase = upcoming[0]
-        if phase.ends_at:
-            message = _("The vote is not open yet: you can vote from %(start)s to %(end)s.") % {
-                "start": format_moment(phase.starts_at),
-                "end": format_moment(phase.ends_at),
-            }
-        else:
-            message = _("The vote is not open yet: you can vote from %(start)s.") % {
-                "start": format_moment(phase.starts_at)
-            }
-    elif votes:
-        message = _("The vote is closed: it ended on %(end)s.") % {
-            "end": format_moment(votes[-1].ends_at)
-        }
-    else:
-        message = _("No vote is planned on this budget yet.")
-    return {"open": False, "message": message}
+    sentences = {
+        "from_to": _("The vote is not open yet: you can vote from %(start)s to %(end)s."),
+        "from": _("The vote is not open yet: you can vote from %(start)s."),
+        "closed": _("The vote is closed: it ended on %(end)s."),
+        "none": _("No vote is planned on this budget yet."),
+    }
+    return phase_window(
+        page, PhaseKind.VOTE, page.vote_open(now), sentences, now, formatter=format_moment
+    )
 
 
 # Who is voting -------------------------------------------------------------------------------
