@@ -51,6 +51,9 @@ pages = ["/participer/budget-citoyen-2027/", "/participer/budget-citoyen-2027/vo
          "/participer/budget-citoyen-2026/", "/participer/budget-citoyen-2026/results/",
          "/participer/budget-citoyen-2026/results/json/",
          "/participer/budget-citoyen-2026/export/pb/",
+         "/participer/budget-citoyen-2026/results.json",
+         "/participer/budget-citoyen-2026/export.pb",
+         "/participer/place-du-marche/contributions.csv",
          "/participer/budget-citoyen-2025/", "/participer/budget-citoyen-2025/results/"]
 status = {url: client.get(url).status_code for url in pages}
 alice = Client()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("api/v2/", api_router.urls),
     path("accounts/", include("wagtail_participation.accounts.urls")),
+    path("", include("wagtail_participation.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("wagtail_participation.accounts.urls")),
+    path("", include("wagtail_participation.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

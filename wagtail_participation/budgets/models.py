@@ -226,6 +226,8 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
     ]
 
     base_form_class = BudgetPageForm
+    # Served under these names too when the site includes wagtail_participation.urls.
+    participation_files = {"results.json": "results/json/", "export.pb": "export/pb/"}
     parent_page_types = ["wagtail_participation.ParticipationIndexPage"]
     subpage_types = []
 

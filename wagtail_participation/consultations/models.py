@@ -122,6 +122,11 @@ class ConsultationPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
 
     parent_page_types = ["wagtail_participation.ParticipationIndexPage"]
     subpage_types = []
+    # Served under these names too when the site includes wagtail_participation.urls.
+    participation_files = {
+        "contributions.csv": "contributions/csv/",
+        "contributions.json": "contributions/json/",
+    }
 
     template = "wagtail_participation/consultations/consultation_page.html"
 
