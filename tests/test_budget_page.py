@@ -235,3 +235,15 @@ def test_api_shows_the_rules_and_envelopes_but_no_voter(client, index_page, froz
     assert item["max_choices"] == 3
     assert item["envelopes"][0]["display_name"] == "Whole town"
     assert "ballots" not in item
+
+
+@pytest.mark.django_db
+def test_a_ballot_naming_a_project_that_is_not_a_number_is_refused(index_page, frozen_now):
+    from wagtail_participation.budgets.ballots import BallotRefused
+
+    page = make_budget(index_page)
+    voter = make_voter("ines")
+    with pytest.raises(BallotRefused) as refused:
+        cast_ballot(page, page.envelope_list[0], ["benches"], user=voter)
+    assert refused.value.messages == ["One of the chosen projects is not part of this budget."]
+    assert not Ballot.objects.exists()

@@ -184,7 +184,10 @@ def phase_errors(page, channel, now):
     if channel == BallotChannel.PAPER:
         if not any(p.kind == PhaseKind.VOTE and p.starts_at <= now for p in page.phases):
             return [_("Paper ballots can be entered once the vote has started.")]
-    if channel != BallotChannel.IMPORTED and page.results.filter(published_at__isnull=False):
+    if (
+        channel != BallotChannel.IMPORTED
+        and page.results.filter(published_at__isnull=False).exists()
+    ):
         return [_("The results are published: no more ballots can be added.")]
     return []
 
@@ -205,7 +208,12 @@ def cast_ballot(
     a rule. ``user``/``code_text`` identify an online voter; paper ballots are entered by
     ``entered_by`` (staff) and identified by their ``paper_reference`` if they have one."""
     now = now or timezone.now()
-    project_ids = [int(pk) for pk in project_ids]
+    try:
+        project_ids = [int(pk) for pk in project_ids]
+    except (TypeError, ValueError):
+        raise BallotRefused(
+            [_("One of the chosen projects is not part of this budget.")], "rule"
+        ) from None
     if envelope.page_id != page.pk:
         raise BallotRefused([_("This envelope is not part of this budget.")], "other_envelope")
     errors = phase_errors(page, channel, now)
