@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "wagtail_participation",
     "wagtail_participation.consultations",
     "wagtail_participation.budgets",
+    "wagtail_participation.meetings",
     "wagtail_participation.contrib.modeladmin",
     "wagtail_modeladmin",
     "wagtail.contrib.routable_page",

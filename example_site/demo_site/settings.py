@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "wagtail_participation",
     "wagtail_participation.consultations",
     "wagtail_participation.budgets",
+    "wagtail_participation.meetings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
