@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
@@ -90,13 +90,45 @@ class CommitteeCalendarPage(RoutablePageMixin, Page):
         index.SearchField("description"),
     ]
     subpage_types = ["participation_meetings.MeetingPage"]
+    # Served under this name too when the site includes wagtail_participation.urls.
+    participation_files = {"calendar.ics": "calendar/ics/"}
 
     class Meta:
         verbose_name = _("committee calendar")
         verbose_name_plural = _("committee calendars")
 
+    def get_template(self, request, *args, **kwargs):
+        return "wagtail_participation/meetings/calendar_page.html"
 
-class MeetingPage(Page):
+    # Sub-pages (the views live in views.py) ---------------------------------------------
+
+    @path("")
+    def upcoming(self, request):
+        from .views import upcoming
+
+        return upcoming(request, self)
+
+    @path("<int:year>/<int:month>/")
+    def month_view(self, request, year, month):
+        from .views import month_view
+
+        return month_view(request, self, year, month)
+
+    @path("past/")
+    def past_meetings(self, request):
+        from .views import past
+
+        return past(request, self)
+
+    # Wagtail's page URLs allow no dot: calendar/ics/ serves calendar.ics.
+    @path("calendar/ics/")
+    def calendar_ics(self, request):
+        from .views import calendar_ics
+
+        return calendar_ics(request, self)
+
+
+class MeetingPage(RoutablePageMixin, Page):
     kind = models.CharField(
         _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.COMMITTEE
     )
@@ -226,6 +258,8 @@ class MeetingPage(Page):
     ]
     parent_page_types = ["participation_meetings.CommitteeCalendarPage"]
     subpage_types = []
+    # Served under this name too when the site includes wagtail_participation.urls.
+    participation_files = {"event.ics": "event/ics/"}
 
     class Meta:
         verbose_name = _("meeting")
@@ -265,6 +299,24 @@ class MeetingPage(Page):
     @property
     def is_recurring(self):
         return bool(self.frequency)
+
+    def get_template(self, request, *args, **kwargs):
+        return "wagtail_participation/meetings/meeting_page.html"
+
+    # Sub-pages (the views live in views.py) ---------------------------------------------
+
+    @path("")
+    def meeting_detail(self, request):
+        from .views import meeting_detail
+
+        return meeting_detail(request, self)
+
+    # Wagtail's page URLs allow no dot: event/ics/ serves event.ics.
+    @path("event/ics/")
+    def event_ics(self, request):
+        from .views import meeting_ics
+
+        return meeting_ics(request, self)
 
 
 class OccurrenceChange(Orderable):
