@@ -318,6 +318,18 @@ class MeetingPage(RoutablePageMixin, Page):
 
         return meeting_ics(request, self)
 
+    @path("register/")
+    def register_for_occurrence(self, request):
+        from .views import register_view
+
+        return register_view(request, self)
+
+    @path("register/cancel/")
+    def cancel_occurrence_registration(self, request):
+        from .views import cancel_view
+
+        return cancel_view(request, self)
+
 
 class OccurrenceChange(Orderable):
     """A change to one occurrence of a repeating meeting, found by its original date."""

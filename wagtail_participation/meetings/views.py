@@ -10,21 +10,33 @@ queries for 10 or 1 000 meetings. Invalid months give a 404; invalid filters an 
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format, get_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from wagtail.models import Page
 
+from wagtail_participation.eligibility import account_url
+from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.templating import page_context, page_url, render_with_page, sub_url
 
-from . import ical, recurrence
+from . import ical, recurrence, registrations
 from .filters import MeetingFilterSet
-from .models import Attendance, LinkAudience, MeetingPage
+from .models import (
+    Attendance,
+    LinkAudience,
+    MeetingPage,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 
 TEMPLATES = "wagtail_participation/meetings/"
 FILTER_NAMES = ("neighbourhood", "kind", "committee")
@@ -36,10 +48,10 @@ PAST_PAGE_SIZE = 20
 NEXT_OCCURRENCES = 6
 
 
-def render(request, page, template, context):
+def render(request, page, template, context, status=200):
     """Render with the page's context and the site's base template (these pages are not
     process pages, whose ``get_context()`` adds it)."""
-    return render_with_page(request, page, template, page_context(**context))
+    return render_with_page(request, page, template, page_context(**context), status=status)
 
 
 # Querysets ------------------------------------------------------------------------------------
@@ -326,7 +338,7 @@ def public_related_page(meeting):
     return Page.objects.live().public().filter(pk=meeting.related_page_id).specific().first()
 
 
-def meeting_detail(request, meeting):
+def meeting_detail(request, meeting, registration_errors=(), status=200):
     now = timezone.now()
     upcoming_occurrences = recurrence.occurrences(meeting, now, limit=NEXT_OCCURRENCES)
     first_start, _first_end = recurrence.first_span(meeting)
@@ -351,9 +363,152 @@ def meeting_detail(request, meeting):
         "documents": [block.value for block in meeting.documents if block.value],
         "ics_url": sub_url(meeting, "event_ics", request=request),
     }
-    return render(request, meeting, TEMPLATES + "meeting_page.html", context)
+    context.update(registration_context(request, meeting, upcoming_occurrences, now))
+    context["registration_errors"] = [str(message) for message in registration_errors]
+    response = render(request, meeting, TEMPLATES + "meeting_page.html", context, status=status)
+    if meeting.registration == RegistrationMode.ON_SITE:
+        # The page shows the visitor's own registrations: no shared cache may keep it.
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+    return response
 
 
 def meeting_ics(request, meeting):
     content = ical.meeting_ics(meeting, meeting.get_full_url(request))
     return ics_response(content, "event.ics", attachment=True)
+
+
+# Registration ---------------------------------------------------------------------------------
+
+OCCURRENCE_FIELD = "occurrence"
+
+
+def registration_context(request, meeting, upcoming_occurrences, now):
+    """What the registration block of a meeting page shows: per occurrence, the places left,
+    the waiting list and the visitor's own registration."""
+    mode = meeting.registration
+    context = {
+        "registration_mode": mode,
+        "registration_rows": [],
+        "register_url": "",
+        "cancel_url": "",
+        "login_url": "",
+        "occurrence_field": OCCURRENCE_FIELD,
+    }
+    if mode != RegistrationMode.ON_SITE:
+        return context
+    starts = [occurrence.start for occurrence in upcoming_occurrences]
+    counts = {}
+    for row in (
+        Registration.objects.filter(meeting=meeting, occurrence_start__in=starts)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .values("occurrence_start", "status")
+        .annotate(count=Count("pk"))
+    ):
+        counts[(row["occurrence_start"], row["status"])] = row["count"]
+    own = {}
+    user = request.user
+    if user.is_authenticated:
+        for registration in Registration.objects.filter(
+            meeting=meeting, occurrence_start__in=starts, user=user
+        ).exclude(status=RegistrationStatus.CANCELLED):
+            own[registration.occurrence_start] = registration
+    rows = []
+    for occurrence in upcoming_occurrences:
+        confirmed = counts.get((occurrence.start, RegistrationStatus.CONFIRMED), 0)
+        registration = own.get(occurrence.start)
+        rows.append(
+            {
+                "occurrence": occurrence,
+                "value": occurrence.start.isoformat(),
+                "open": not occurrence.cancelled and occurrence.start > now,
+                "places_left": None
+                if meeting.capacity is None
+                else max(0, meeting.capacity - confirmed),
+                "waiting": counts.get((occurrence.start, RegistrationStatus.WAITING), 0),
+                "registration": registration,
+                "position": registrations.waiting_position(registration)
+                if registration is not None
+                else None,
+            }
+        )
+    context.update(
+        {
+            "registration_rows": rows,
+            "register_url": sub_url(meeting, "register_for_occurrence", request=request),
+            "cancel_url": sub_url(meeting, "cancel_occurrence_registration", request=request),
+            "login_url": ""
+            if user.is_authenticated
+            else account_url("login", page_url(meeting, request)),
+        }
+    )
+    return context
+
+
+def posted_occurrence(request):
+    """The aware occurrence start of the form, or None when it is not a valid one."""
+    value = request.POST.get(OCCURRENCE_FIELD, "").strip()
+    if not value or len(value) > 40:
+        return None
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return start if timezone.is_aware(start) else None
+
+
+REFUSAL_STATUS = {"sign_in": 403, "profile_incomplete": 403, "already_registered": 409}
+
+
+def refused(request, meeting, refusal):
+    status = REFUSAL_STATUS.get(refusal.code, 400)
+    return meeting_detail(request, meeting, refusal.messages, status=status)
+
+
+@csrf_protect
+@ratelimit_post("meeting_registration")
+@never_cache
+def register_view(request, meeting):
+    """POST: register the signed-in resident for one occurrence, then back to the page."""
+    if request.method != "POST":
+        return HttpResponseRedirect(page_url(meeting, request))
+    start = posted_occurrence(request)
+    try:
+        if start is None:
+            raise registrations.RegistrationRefused(
+                [_("This meeting does not take place at that date.")], "unknown_occurrence"
+            )
+        registrations.register(meeting, start, request.user)
+    except registrations.RegistrationRefused as refusal:
+        return refused(request, meeting, refusal)
+    return HttpResponseRedirect(page_url(meeting, request) + "#participation-registration")
+
+
+@csrf_protect
+@ratelimit_post("meeting_registration")
+@never_cache
+def cancel_view(request, meeting):
+    """POST: cancel the signed-in resident's registration for one occurrence."""
+    if request.method != "POST":
+        return HttpResponseRedirect(page_url(meeting, request))
+    start = posted_occurrence(request)
+    registration = None
+    if start is not None and request.user.is_authenticated:
+        registration = (
+            Registration.objects.filter(meeting=meeting, occurrence_start=start, user=request.user)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .first()
+        )
+    try:
+        if not request.user.is_authenticated:
+            raise registrations.RegistrationRefused(
+                [_("Sign in to manage your registrations.")], "sign_in"
+            )
+        if registration is None:
+            raise registrations.RegistrationRefused(
+                [_("You are not registered for this meeting.")], "not_registered"
+            )
+        registrations.cancel_registration(registration)
+    except registrations.RegistrationRefused as refusal:
+        return refused(request, meeting, refusal)
+    return HttpResponseRedirect(page_url(meeting, request) + "#participation-registration")

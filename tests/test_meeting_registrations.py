@@ -1,0 +1,415 @@
+"""Registering residents for meetings: places, waiting list, cancellations, e-mails, views."""
+
+import threading
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from icalendar import Calendar
+
+from wagtail_participation.meetings.models import (
+    CommitteeCalendarPage,
+    MeetingPage,
+    OccurrenceChange,
+    Registration,
+    RegistrationStatus,
+)
+from wagtail_participation.meetings.registrations import (
+    RegistrationRefused,
+    cancel_registration,
+    register,
+    waiting_position,
+)
+
+from .budget_factories import make_voter
+from .conftest import NOW, default_site_root
+
+PARIS = ZoneInfo("Europe/Paris")
+FIRST = datetime(2026, 3, 20, 18, 30, tzinfo=PARIS)
+
+_slugs = iter(range(1, 100_000))
+
+
+def make_calendar(parent):
+    return parent.add_child(
+        instance=CommitteeCalendarPage(title="Committees", slug=f"committees-{next(_slugs)}")
+    )
+
+
+def add_meeting(parent, start=FIRST, changes=(), **fields):
+    fields.setdefault("address", "Town hall, 1 place de la Mairie")
+    fields.setdefault("registration", "site")
+    page = MeetingPage(
+        title=fields.pop("title", "Committee"),
+        slug=f"meeting-{next(_slugs)}",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        **fields,
+    )
+    page.occurrence_changes = [
+        OccurrenceChange(date=day, cancelled=cancelled, note="") for day, cancelled in changes
+    ]
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return MeetingPage.objects.get(pk=page.pk)
+
+
+@pytest.fixture
+def calendar_page(root_page):
+    return make_calendar(root_page)
+
+
+@pytest.fixture
+def meeting(calendar_page):
+    return add_meeting(calendar_page, capacity=2)
+
+
+@pytest.fixture
+def weekly(calendar_page):
+    """Every Friday at 18:30 until the end of April, the 27 March occurrence cancelled."""
+    return add_meeting(
+        calendar_page,
+        frequency="weekly",
+        repeat_until=date(2026, 4, 30),
+        changes=[(date(2026, 3, 27), True)],
+    )
+
+
+_users = iter(range(1, 100_000))
+
+
+def resident(name=None):
+    return make_voter(name or f"resident{next(_users)}")
+
+
+def refused_code(*args, **kwargs):
+    with pytest.raises(RegistrationRefused) as refused:
+        register(*args, **kwargs)
+    return refused.value.code
+
+
+# The service -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+class TestRegister:
+    def test_confirmed_while_places_are_left(self, meeting, frozen_now):
+        registration = register(meeting, FIRST, resident())
+        assert registration.status == RegistrationStatus.CONFIRMED
+        assert registration.occurrence_start == FIRST
+        assert registration.created_at == NOW
+
+    def test_waiting_list_when_full(self, meeting, frozen_now):
+        for _ in range(2):
+            register(meeting, FIRST, resident())
+        first_waiting = register(meeting, FIRST, resident())
+        second_waiting = register(meeting, FIRST, resident())
+        assert first_waiting.status == RegistrationStatus.WAITING
+        assert second_waiting.status == RegistrationStatus.WAITING
+        assert waiting_position(first_waiting) == 1
+        assert waiting_position(second_waiting) == 2
+
+    def test_unlimited_meeting_never_waits(self, calendar_page, frozen_now):
+        meeting = add_meeting(calendar_page, capacity=None)
+        statuses = {register(meeting, FIRST, resident()).status for _ in range(5)}
+        assert statuses == {RegistrationStatus.CONFIRMED}
+
+    def test_places_count_per_occurrence(self, weekly, frozen_now):
+        weekly.capacity = 1
+        weekly.save()
+        register(weekly, FIRST, resident())
+        later = register(weekly, FIRST + timedelta(days=14), resident())
+        assert later.status == RegistrationStatus.CONFIRMED
+
+    def test_double_registration_refused(self, meeting, frozen_now):
+        user = resident()
+        register(meeting, FIRST, user)
+        assert refused_code(meeting, FIRST, user) == "already_registered"
+        assert Registration.objects.count() == 1
+
+    def test_register_again_after_cancelling(self, meeting, frozen_now):
+        user = resident()
+        cancel_registration(register(meeting, FIRST, user))
+        assert register(meeting, FIRST, user).status == RegistrationStatus.CONFIRMED
+
+    def test_past_occurrence_refused(self, meeting, time_machine):
+        time_machine.move_to(FIRST + timedelta(minutes=1), tick=False)
+        assert refused_code(meeting, FIRST, resident()) == "past"
+        assert not Registration.objects.exists()
+
+    def test_cancelled_meeting_refused(self, calendar_page, frozen_now):
+        meeting = add_meeting(calendar_page, cancelled=True)
+        assert refused_code(meeting, FIRST, resident()) == "cancelled"
+
+    def test_cancelled_occurrence_refused(self, weekly, frozen_now):
+        cancelled = datetime(2026, 3, 27, 18, 30, tzinfo=PARIS)
+        assert refused_code(weekly, cancelled, resident()) == "cancelled"
+        # After the change of clocks on 29 March, still at 18:30 local time.
+        after_dst = datetime(2026, 4, 3, 18, 30, tzinfo=PARIS)
+        assert register(weekly, after_dst, resident()).status == RegistrationStatus.CONFIRMED
+
+    @pytest.mark.parametrize(
+        "start",
+        [
+            datetime(2026, 3, 20, 18, 0, tzinfo=PARIS),  # right day, wrong time
+            datetime(2026, 3, 21, 18, 30, tzinfo=PARIS),  # not a Friday
+            datetime(2026, 5, 1, 18, 30, tzinfo=PARIS),  # after repeat_until
+            datetime(2026, 3, 20, 18, 30),  # naive
+        ],
+    )
+    def test_unknown_occurrence_refused(self, weekly, frozen_now, start):
+        assert refused_code(weekly, start, resident()) == "unknown_occurrence"
+        assert not Registration.objects.exists()
+
+    def test_registration_must_be_on_this_site(self, calendar_page, frozen_now):
+        for mode, extra in [("", {}), ("external", {"external_registration_url": "https://x.fr"})]:
+            meeting = add_meeting(calendar_page, registration=mode, **extra)
+            assert refused_code(meeting, FIRST, resident()) == "not_open"
+
+    def test_anonymous_refused(self, meeting, frozen_now):
+        from django.contrib.auth.models import AnonymousUser
+
+        assert refused_code(meeting, FIRST, AnonymousUser()) == "sign_in"
+        assert refused_code(meeting, FIRST, None) == "sign_in"
+
+    def test_incomplete_profile_refused(self, meeting, frozen_now):
+        user = get_user_model().objects.create_user("new", "new@example.org", "pw-123456789")
+        assert refused_code(meeting, FIRST, user) == "profile_incomplete"
+
+
+@pytest.mark.django_db
+class TestCancel:
+    def test_cancel_confirmed_promotes_the_oldest_waiting(self, meeting, time_machine):
+        time_machine.move_to(NOW, tick=False)
+        first = register(meeting, FIRST, resident())
+        register(meeting, FIRST, resident())
+        time_machine.move_to(NOW + timedelta(hours=1), tick=False)
+        oldest_waiting = register(meeting, FIRST, resident())
+        time_machine.move_to(NOW + timedelta(hours=2), tick=False)
+        newest_waiting = register(meeting, FIRST, resident())
+
+        promoted = cancel_registration(first)
+
+        assert promoted.pk == oldest_waiting.pk
+        first.refresh_from_db()
+        assert first.status == RegistrationStatus.CANCELLED
+        assert first.cancelled_at == NOW + timedelta(hours=2)
+        oldest_waiting.refresh_from_db()
+        newest_waiting.refresh_from_db()
+        assert oldest_waiting.status == RegistrationStatus.CONFIRMED
+        assert newest_waiting.status == RegistrationStatus.WAITING
+        assert waiting_position(newest_waiting) == 1
+
+    def test_cancel_waiting_promotes_nobody(self, meeting, frozen_now):
+        for _ in range(2):
+            register(meeting, FIRST, resident())
+        waiting = register(meeting, FIRST, resident())
+        other = register(meeting, FIRST, resident())
+        assert cancel_registration(waiting) is None
+        other.refresh_from_db()
+        assert other.status == RegistrationStatus.WAITING
+
+    def test_cancel_twice_refused(self, meeting, frozen_now):
+        registration = register(meeting, FIRST, resident())
+        cancel_registration(registration)
+        with pytest.raises(RegistrationRefused) as refused:
+            cancel_registration(registration)
+        assert refused.value.code == "already_cancelled"
+
+
+# E-mails ---------------------------------------------------------------------------------------
+
+
+def ics_of(message):
+    attachments = [a for a in message.attachments if a[0] == "event.ics"]
+    assert len(attachments) == 1
+    name, content, mimetype = attachments[0]
+    assert mimetype == "text/calendar"
+    return Calendar.from_ical(content)
+
+
+@pytest.mark.django_db
+class TestEmails:
+    def test_confirmation_with_the_event_attached(
+        self, meeting, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            register(meeting, FIRST, resident("ines"))
+        assert len(mailoutbox) == 1
+        message = mailoutbox[0]
+        assert message.to == ["ines@example.org"]
+        assert message.subject == "Registration confirmed: Committee"
+        assert "Friday 20 March 2026" in message.body or "March 20, 2026" in message.body
+        event = ics_of(message).walk("VEVENT")[0]
+        assert str(event["SUMMARY"]).startswith("Committee")
+
+    def test_nothing_sent_before_the_commit(
+        self, meeting, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            register(meeting, FIRST, resident())
+        assert len(callbacks) == 1
+        assert mailoutbox == []
+
+    def test_waiting_list_then_promotion(
+        self, meeting, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = register(meeting, FIRST, resident())
+            register(meeting, FIRST, resident())
+            register(meeting, FIRST, resident("waiter"))
+        waiting_message = mailoutbox[-1]
+        assert waiting_message.to == ["waiter@example.org"]
+        assert "waiting list, number 1" in waiting_message.body
+        assert not waiting_message.attachments
+        with django_capture_on_commit_callbacks(execute=True):
+            cancel_registration(first)
+        promotion = mailoutbox[-1]
+        assert promotion.to == ["waiter@example.org"]
+        assert promotion.subject == "A place is free for you: Committee"
+        ics_of(promotion)
+
+
+# Views -----------------------------------------------------------------------------------------
+
+
+def meeting_url(meeting):
+    return meeting.get_url()
+
+
+@pytest.mark.django_db
+class TestViews:
+    def test_page_shows_places_and_sign_in_link_to_anonymous(self, client, meeting, frozen_now):
+        response = client.get(meeting_url(meeting))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "2 places left" in html
+        assert "Sign in to register" in html
+        assert 'action="' + meeting_url(meeting) + 'register/"' not in html
+
+    def test_register_then_cancel(self, client, meeting, frozen_now):
+        user = resident()
+        client.force_login(user)
+        html = client.get(meeting_url(meeting)).content.decode()
+        assert FIRST.isoformat() in html
+        response = client.post(
+            meeting_url(meeting) + "register/", {"occurrence": FIRST.isoformat()}
+        )
+        assert response.status_code == 302
+        assert response["Location"].startswith(meeting_url(meeting))
+        registration = Registration.objects.get(user=user)
+        assert registration.status == RegistrationStatus.CONFIRMED
+        html = client.get(meeting_url(meeting)).content.decode()
+        assert "You are registered." in html
+        assert "1 place left" in html
+        response = client.post(
+            meeting_url(meeting) + "register/cancel/", {"occurrence": FIRST.isoformat()}
+        )
+        assert response.status_code == 302
+        registration.refresh_from_db()
+        assert registration.status == RegistrationStatus.CANCELLED
+
+    def test_waiting_list_shown(self, client, meeting, frozen_now):
+        for _ in range(3):
+            register(meeting, FIRST, resident())
+        user = resident()
+        register(meeting, FIRST, user)
+        client.force_login(user)
+        html = client.get(meeting_url(meeting)).content.decode()
+        assert "2 people on the waiting list" in html
+        assert "You are on the waiting list (number 2)." in html
+
+    def test_anonymous_post_refused(self, client, meeting, frozen_now):
+        response = client.post(
+            meeting_url(meeting) + "register/", {"occurrence": FIRST.isoformat()}
+        )
+        assert response.status_code == 403
+        assert "Sign in to register for this meeting." in response.content.decode()
+        assert not Registration.objects.exists()
+
+    @pytest.mark.parametrize(
+        "value", ["", "yesterday", "2026-03-20T18:30:00", "2026-03-21T18:30:00+01:00"]
+    )
+    def test_unknown_occurrence_post_refused(self, client, meeting, frozen_now, value):
+        client.force_login(resident())
+        response = client.post(meeting_url(meeting) + "register/", {"occurrence": value})
+        assert response.status_code == 400
+        assert "does not take place at that date" in response.content.decode()
+        assert not Registration.objects.exists()
+
+    def test_double_post_refused(self, client, meeting, frozen_now):
+        client.force_login(resident())
+        data = {"occurrence": FIRST.isoformat()}
+        client.post(meeting_url(meeting) + "register/", data)
+        response = client.post(meeting_url(meeting) + "register/", data)
+        assert response.status_code == 409
+        assert Registration.objects.count() == 1
+
+    def test_cancel_without_registration(self, client, meeting, frozen_now):
+        client.force_login(resident())
+        response = client.post(
+            meeting_url(meeting) + "register/cancel/", {"occurrence": FIRST.isoformat()}
+        )
+        assert response.status_code == 400
+
+    def test_get_redirects_to_the_page(self, client, meeting, frozen_now):
+        response = client.get(meeting_url(meeting) + "register/")
+        assert response.status_code == 302
+
+    def test_external_mode_shows_the_link(self, client, calendar_page, frozen_now):
+        meeting = add_meeting(
+            calendar_page,
+            registration="external",
+            external_registration_url="https://tickets.example.org/committee",
+        )
+        html = client.get(meeting_url(meeting)).content.decode()
+        assert "https://tickets.example.org/committee" in html
+        response = client.post(
+            meeting_url(meeting) + "register/", {"occurrence": FIRST.isoformat()}
+        )
+        assert response.status_code == 400
+        assert not Registration.objects.exists()
+
+
+# Concurrency (PostgreSQL) ----------------------------------------------------------------------
+
+THREADS = 20
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent registrations need PostgreSQL: SQLite has no row locks and one writer",
+)
+def test_concurrent_registrations_never_exceed_capacity(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    meeting = add_meeting(make_calendar(default_site_root()), capacity=5)
+    users = [resident(f"racer{number}") for number in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+    outcomes = []
+
+    def attempt(user):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            outcomes.append(register(meeting, FIRST, user).status)
+        except RegistrationRefused as refused:
+            outcomes.append(refused.code)
+        except Exception as error:  # anything else is a bug the test must show
+            outcomes.append(repr(error))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Counter(outcomes) == {"confirmed": 5, "waiting": 15}
+    statuses = Counter(Registration.objects.values_list("status", flat=True))
+    assert statuses == {"confirmed": 5, "waiting": 15}
