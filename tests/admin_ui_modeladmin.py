@@ -45,6 +45,7 @@ def test_wagtail_snippet_screens_are_not_registered(client, editor):
             "/admin/participation_consultations/comment/",
             "/admin/participation_budgets/budgetproject/",
             "/admin/participation_budgets/ballot/",
+            "/admin/participation_meetings/registration/",
         ]
     ]
     assert "Snippets" not in menu

@@ -72,6 +72,7 @@ def test_participation_menu_appears_once(client, editor):
             "/admin/participation/comment/",
             "/admin/participation/budgetproject/",
             "/admin/participation/ballot/",
+            "/admin/participation/registration/",
         ]
     ]
     # Grouped under Participation, neighbourhoods are not also listed under Snippets.

@@ -10,6 +10,7 @@ from wagtail.models import Page, Site
 
 from home.demo_budget import load_budgets
 from home.demo_consultation import load_consultation
+from home.demo_meetings import load_meetings
 from home.models import HomePage
 from wagtail_participation.budgets.models import BudgetPage
 from wagtail_participation.codes import CodeBatch
@@ -169,6 +170,7 @@ class Command(BaseCommand):
         self.codes(pages["plan-velo"])
         draw = load_consultation(pages["place-du-marche"], users, neighbourhoods)
         load_budgets(pages, users, neighbourhoods)
+        load_meetings(index, users, neighbourhoods)
         if draw is not None:
             self.stdout.write(
                 f"Draw by lot “{draw.title}”: seed {draw.seed} "

@@ -1,0 +1,178 @@
+"""Meeting registrations in the admin: listed and exported for staff, never edited there."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from wagtail_participation.conf import settings
+from wagtail_participation.meetings.models import Registration, RegistrationStatus
+from wagtail_participation.meetings.reminders import reminder_window
+
+from .budget_factories import make_voter
+from .test_meeting_registrations import FIRST, add_meeting, make_calendar
+
+pytestmark = pytest.mark.skipif(settings.ADMIN_UI != "wagtail", reason="Wagtail's admin UI")
+
+
+def make_staff(django_user_model, username, *codenames):
+    user = django_user_model.objects.create_user(username, f"{username}@town.example", "pw")
+    for codename in ("wagtailadmin.access_admin", *codenames):
+        app_label, name = codename.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=name)
+        )
+    return user
+
+
+@pytest.fixture
+def registrations(root_page):
+    calendar = make_calendar(root_page)
+    meeting = add_meeting(calendar, title="Green spaces committee")
+    other = add_meeting(calendar, title="Traffic committee")
+    alice = make_voter("alice")
+    bob = make_voter("bob")
+    return [
+        Registration.objects.create(meeting=meeting, occurrence_start=FIRST, user=alice),
+        Registration.objects.create(
+            meeting=meeting,
+            occurrence_start=FIRST,
+            user=bob,
+            status=RegistrationStatus.WAITING,
+        ),
+        Registration.objects.create(meeting=other, occurrence_start=FIRST, user=bob),
+    ]
+
+
+@pytest.fixture
+def organiser(django_user_model):
+    return make_staff(django_user_model, "organiser", "participation_meetings.view_registration")
+
+
+def index_url():
+    return reverse("participation_registration:index")
+
+
+def test_organiser_lists_registrations_by_public_name_only(client, organiser, registrations):
+    client.force_login(organiser)
+    response = client.get(index_url())
+    assert response.status_code == 200
+    html = response.text
+    assert "Alice" in html and "Bob" in html
+    assert "Green spaces committee" in html
+    assert "alice@example.org" not in html and "bob@example.org" not in html
+    # No "Add" button, no edit link.
+    assert reverse("participation_registration:add") not in html
+    assert reverse("participation_registration:edit", args=[registrations[0].pk]) not in html
+
+
+def test_listing_filters_by_meeting_and_status(client, organiser, registrations):
+    client.force_login(organiser)
+    html = client.get(index_url(), {"status": "waiting"}).text
+    assert "Bob" in html and "Alice" not in html
+    meeting = registrations[2].meeting
+    html = client.get(index_url(), {"meeting": meeting.pk}).text
+    assert "Bob" in html and "Alice" not in html
+
+
+def test_export_has_public_name_and_email_for_organisers(client, organiser, registrations):
+    client.force_login(organiser)
+    response = client.get(index_url(), {"export": "csv"})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert len(rows) == 3
+    first = rows[0]
+    assert first["Resident (public name)"] == "Alice"
+    assert first["E-mail"] == "alice@example.org"
+    assert first["Meeting"] == "Green spaces committee"
+    assert {row["Status"] for row in rows} == {"Confirmed", "On the waiting list"}
+
+
+def test_nobody_adds_edits_or_deletes_registrations(client, django_user_model, registrations):
+    staff = make_staff(
+        django_user_model,
+        "staff",
+        "participation_meetings.view_registration",
+        "participation_meetings.add_registration",
+        "participation_meetings.change_registration",
+        "participation_meetings.delete_registration",
+    )
+    client.force_login(staff)
+    pk = registrations[0].pk
+    assert client.get(reverse("participation_registration:add")).status_code in (302, 403)
+    assert client.get(reverse("participation_registration:edit", args=[pk])).status_code in (
+        302,
+        403,
+    )
+    assert client.post(reverse("participation_registration:delete", args=[pk])).status_code in (
+        302,
+        403,
+    )
+    assert Registration.objects.filter(pk=pk).exists()
+    assert client.get(reverse("participation_registration:inspect", args=[pk])).status_code == 200
+
+
+def test_staff_without_the_permission_cannot_list(client, django_user_model, registrations):
+    client.force_login(make_staff(django_user_model, "other"))
+    assert client.get(index_url()).status_code in (302, 403)
+    assert client.get(index_url(), {"export": "csv"}).status_code in (302, 403)
+
+
+# Reminders the day before --------------------------------------------------------------------
+
+
+def run_reminders():
+    out = io.StringIO()
+    call_command("participation_meeting_reminders", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def reminded(root_page):
+    calendar = make_calendar(root_page)
+    meeting = add_meeting(calendar, title="Green spaces committee")
+    alice, bob, carol = make_voter("alice"), make_voter("bob"), make_voter("carol")
+    Registration.objects.create(meeting=meeting, occurrence_start=FIRST, user=alice)
+    Registration.objects.create(
+        meeting=meeting, occurrence_start=FIRST, user=bob, status=RegistrationStatus.WAITING
+    )
+    Registration.objects.create(
+        meeting=meeting, occurrence_start=FIRST, user=carol, status=RegistrationStatus.CANCELLED
+    )
+    return meeting
+
+
+def test_reminder_sent_once_to_confirmed_registrants_by_hourly_runs(reminded, time_machine):
+    mail.outbox.clear()
+    # Hourly runs from two days before: only the run 24 hours before the hour of the meeting.
+    run = FIRST.replace(minute=5) - timedelta(hours=48)
+    while run < FIRST:
+        time_machine.move_to(run, tick=False)
+        run_reminders()
+        run += timedelta(hours=1)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.org"]
+    assert "Green spaces committee" in message.subject
+    assert "Town hall" in message.body
+
+
+def test_no_reminder_for_a_cancelled_meeting(reminded, time_machine):
+    reminded.cancelled = True
+    reminded.save_revision().publish()
+    mail.outbox.clear()
+    time_machine.move_to(FIRST - timedelta(hours=24, minutes=20), tick=False)
+    assert run_reminders().startswith("0 reminder")
+    assert mail.outbox == []
+
+
+def test_reminder_window_is_the_hour_a_day_ahead():
+    start, end = reminder_window(FIRST)
+    assert start == FIRST.replace(minute=0) + timedelta(hours=24)
+    assert end - start == timedelta(hours=1)
