@@ -15,7 +15,8 @@ from wagtail_participation.meetings.models import Registration, RegistrationStat
 from wagtail_participation.meetings.reminders import reminder_window
 
 from .budget_factories import make_voter
-from .test_meeting_registrations import FIRST, add_meeting, make_calendar
+from .meeting_factories import FIRST, make_calendar
+from .test_meeting_registrations import add_meeting
 
 pytestmark = pytest.mark.skipif(settings.ADMIN_UI != "wagtail", reason="Wagtail's admin UI")
 

@@ -1,7 +1,6 @@
 """iCalendar feeds of meetings (ical.py), parsed by icalendar, expanded by recurring-ical-events."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
@@ -15,61 +14,21 @@ from wagtail_participation.meetings import ical, recurrence
 from wagtail_participation.meetings.models import (
     CommitteeCalendarPage,
     MeetingPage,
-    OccurrenceChange,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
-UTC = ZoneInfo("UTC")
+from .meeting_factories import PARIS, UTC, add_meeting, first_tuesdays, make_calendar
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def calendar_page(root_page):
-    return root_page.add_child(
-        instance=CommitteeCalendarPage(title="Committees", slug="committees")
-    )
+    return make_calendar(root_page, slug="committees")
 
 
 @pytest.fixture
 def request_():
     return RequestFactory().get("/committees/calendar.ics", HTTP_HOST="localhost")
-
-
-_slugs = iter(range(1, 10_000))
-
-
-def add_meeting(parent, title="Committee", start=None, hours=2, changes=(), live=True, **fields):
-    start = start or datetime(2026, 3, 20, 18, 30, tzinfo=PARIS)
-    fields.setdefault("address", "Town hall, 1 place de la Mairie")
-    page = MeetingPage(
-        title=title,
-        slug=f"meeting-{next(_slugs)}",
-        starts_at=start,
-        ends_at=start + timedelta(hours=hours),
-        **fields,
-    )
-    page.occurrence_changes = [
-        OccurrenceChange(date=day, cancelled=cancelled, note=note)
-        for day, cancelled, note in changes
-    ]
-    page.live = live
-    parent.add_child(instance=page)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    return page
-
-
-def first_tuesdays(parent, **fields):
-    fields.setdefault("title", "Committee of the Meadows")
-    return add_meeting(
-        parent,
-        start=datetime(2026, 1, 6, 18, 30, tzinfo=PARIS),
-        frequency="monthly_weekday",
-        repeat_until=date(2026, 6, 30),
-        **fields,
-    )
 
 
 def feed(request, queryset=None, name="Committees"):
@@ -275,6 +234,33 @@ class TestCalendar:
         (event,) = ical.meeting_events(page, "")
         assert event["DTSTAMP"].dt == frozen_now.astimezone(UTC)
         assert "LAST-MODIFIED" not in event
+
+    def test_an_excluded_date_is_an_exdate_and_a_cancelled_one_an_override(
+        self, calendar_page, request_, frozen_now
+    ):
+        first_tuesdays(
+            calendar_page,
+            changes=[
+                (date(2026, 4, 7), "excluded", ""),
+                (date(2026, 5, 5), "cancelled", "Room closed"),
+            ],
+        )
+        data = feed(request_)
+        master, override = events_of(data)
+        (exdate,) = master["EXDATE"].dts
+        assert exdate.dt == datetime(2026, 4, 7, 18, 30, tzinfo=PARIS)
+        assert exdate.params["TZID"] == "Europe/Paris"
+        assert override["RECURRENCE-ID"].dt == datetime(2026, 5, 5, 18, 30, tzinfo=PARIS)
+        assert override["STATUS"] == "CANCELLED"
+        found = expand(data)
+        assert [e.start.astimezone(PARIS).date() for e in found] == [
+            date(2026, 1, 6),
+            date(2026, 2, 3),
+            date(2026, 3, 3),
+            date(2026, 5, 5),
+            date(2026, 6, 2),
+        ]
+        assert [str(e["STATUS"]) for e in found] == ["CONFIRMED"] * 3 + ["CANCELLED", "CONFIRMED"]
 
     def test_a_cancelled_meeting(self, calendar_page, request_, frozen_now):
         add_meeting(

@@ -1,7 +1,6 @@
 """Occurrences of repeating meetings, month grids and month URL parts (recurrence.py)."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil import rrule as du_rrule
@@ -11,11 +10,9 @@ from wagtail_participation.meetings import recurrence
 from wagtail_participation.meetings.models import (
     CommitteeCalendarPage,
     MeetingPage,
-    OccurrenceChange,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
-UTC = ZoneInfo("UTC")
+from .meeting_factories import PARIS, UTC, occurrence_change
 
 pytestmark = pytest.mark.django_db
 
@@ -237,9 +234,9 @@ class TestChanges:
     def test_a_cancelled_occurrence_and_a_note(self):
         page = first_tuesdays(
             changes=[
-                OccurrenceChange(date=date(2026, 4, 7), cancelled=True, note="Room closed"),
-                OccurrenceChange(date=date(2026, 5, 5), note="Held at the library"),
-                OccurrenceChange(date=date(2026, 5, 6), cancelled=True),  # not an occurrence
+                occurrence_change(date(2026, 4, 7), True, "Room closed"),
+                occurrence_change(date(2026, 5, 5), False, "Held at the library"),
+                occurrence_change(date(2026, 5, 6)),  # not an occurrence
             ]
         )
         found = {o.original_date: o for o in recurrence.occurrences(page)}
@@ -253,13 +250,42 @@ class TestChanges:
         assert not found[date(2026, 3, 3)].changed
         assert found[date(2026, 3, 3)].note == ""
 
+    def test_an_excluded_occurrence_is_left_out(self):
+        page = first_tuesdays(
+            changes=[
+                occurrence_change(date(2026, 4, 7), "excluded"),
+                occurrence_change(date(2026, 5, 5), "cancelled"),
+                occurrence_change(date(2026, 5, 6), "excluded"),  # not an occurrence
+            ]
+        )
+        found = recurrence.occurrences(page)
+        assert [o.original_date for o in found] == [
+            date(2026, 1, 6),
+            date(2026, 2, 3),
+            date(2026, 3, 3),
+            date(2026, 5, 5),
+            date(2026, 6, 2),
+        ]
+        assert [o.index for o in found] == [0, 1, 2, 4, 5]
+        assert recurrence.occurrence_on(page, date(2026, 4, 7)) is None
+        assert recurrence.excluded_starts(page) == [datetime(2026, 4, 7, 18, 30, tzinfo=PARIS)]
+        april = recurrence.month_bounds(2026, 4)
+        assert recurrence.occurrences_between([page], *april) == []
+
+    def test_excluded_starts_of_a_meeting_that_does_not_repeat(self):
+        page = meeting(
+            datetime(2026, 3, 20, 18, 0, tzinfo=PARIS),
+            changes=[occurrence_change(date(2026, 3, 20), "excluded")],
+        )
+        assert recurrence.excluded_starts(page) == []
+
     def test_a_cancelled_meeting_cancels_every_occurrence(self):
         found = recurrence.occurrences(first_tuesdays(cancelled=True))
         assert len(found) == 6
         assert all(o.cancelled for o in found)
 
     def test_occurrence_on(self):
-        page = first_tuesdays(changes=[OccurrenceChange(date=date(2026, 2, 3), cancelled=True)])
+        page = first_tuesdays(changes=[occurrence_change(date(2026, 2, 3))])
         assert recurrence.occurrence_on(page, date(2026, 2, 3)).cancelled
         assert recurrence.occurrence_on(page, date(2026, 2, 4)) is None
         assert recurrence.occurrence_on(page, date(2026, 7, 7)) is None
@@ -267,7 +293,7 @@ class TestChanges:
     def test_a_change_to_a_meeting_that_does_not_repeat(self):
         page = meeting(
             datetime(2026, 3, 20, 18, 0, tzinfo=PARIS),
-            changes=[OccurrenceChange(date=date(2026, 3, 20), note="Bring a pen")],
+            changes=[occurrence_change(date(2026, 3, 20), False, "Bring a pen")],
         )
         assert recurrence.occurrences(page)[0].note == "Bring a pen"
 
@@ -445,9 +471,7 @@ class TestSavedPages:
             instance=CommitteeCalendarPage(title="Calendar", slug="calendar")
         )
         page = first_tuesdays(title="Committee of the Meadows", slug="meadows")
-        page.occurrence_changes = [
-            OccurrenceChange(date=date(2026, 4, 7), cancelled=True, note="Room closed")
-        ]
+        page.occurrence_changes = [occurrence_change(date(2026, 4, 7), True, "Room closed")]
         calendar.add_child(instance=page)
         page.save_revision().publish()
         with django_assert_num_queries(2):

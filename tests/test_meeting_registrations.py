@@ -3,7 +3,6 @@
 import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,9 +10,6 @@ from django.db import connection
 from icalendar import Calendar
 
 from wagtail_participation.meetings.models import (
-    CommitteeCalendarPage,
-    MeetingPage,
-    OccurrenceChange,
     Registration,
     RegistrationStatus,
 )
@@ -24,37 +20,16 @@ from wagtail_participation.meetings.registrations import (
     waiting_position,
 )
 
+from . import meeting_factories
 from .budget_factories import make_voter
 from .conftest import NOW, default_site_root
-
-PARIS = ZoneInfo("Europe/Paris")
-FIRST = datetime(2026, 3, 20, 18, 30, tzinfo=PARIS)
-
-_slugs = iter(range(1, 100_000))
+from .meeting_factories import FIRST, PARIS, make_calendar
 
 
-def make_calendar(parent):
-    return parent.add_child(
-        instance=CommitteeCalendarPage(title="Committees", slug=f"committees-{next(_slugs)}")
-    )
-
-
-def add_meeting(parent, start=FIRST, changes=(), **fields):
-    fields.setdefault("address", "Town hall, 1 place de la Mairie")
+def add_meeting(parent, **fields):
+    """A meeting residents register for on this site, unless ``registration`` says otherwise."""
     fields.setdefault("registration", "site")
-    page = MeetingPage(
-        title=fields.pop("title", "Committee"),
-        slug=f"meeting-{next(_slugs)}",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        **fields,
-    )
-    page.occurrence_changes = [
-        OccurrenceChange(date=day, cancelled=cancelled, note="") for day, cancelled in changes
-    ]
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    return MeetingPage.objects.get(pk=page.pk)
+    return meeting_factories.add_meeting(parent, **fields)
 
 
 @pytest.fixture
@@ -150,6 +125,17 @@ class TestRegister:
         # After the change of clocks on 29 March, still at 18:30 local time.
         after_dst = datetime(2026, 4, 3, 18, 30, tzinfo=PARIS)
         assert register(weekly, after_dst, resident()).status == RegistrationStatus.CONFIRMED
+
+    def test_left_out_occurrence_refused(self, calendar_page, frozen_now):
+        weekly = add_meeting(
+            calendar_page,
+            frequency="weekly",
+            repeat_until=date(2026, 4, 30),
+            changes=[(date(2026, 4, 10), "excluded")],
+        )
+        left_out = datetime(2026, 4, 10, 18, 30, tzinfo=PARIS)
+        assert refused_code(weekly, left_out, resident()) == "unknown_occurrence"
+        assert not Registration.objects.exists()
 
     @pytest.mark.parametrize(
         "start",

@@ -14,8 +14,9 @@ What the feeds contain:
   site keeps cancelled meetings on its calendar, marked as cancelled, with the editors' note.
   Clients that understand STATUS:CANCELLED strike the occurrence through or hide it; for those
   that ignore it, the SUMMARY starts with "Cancelled:". An occurrence with a note is an override
-  too, the note first in its DESCRIPTION. EXDATE is kept for dates removed from the series
-  without being cancelled, which the model does not have yet (see ``_exdates()``).
+  too, the note first in its DESCRIPTION.
+- **An excluded occurrence is an EXDATE**: a date the series skips, planned ahead (school
+  holidays), which the site's calendar does not show either.
 - A cancelled meeting: STATUS:CANCELLED (its occurrences too), the reason in DESCRIPTION.
 - SUMMARY: title and kind (unless the title names it); DESCRIPTION: plain text (the agenda
   with its HTML removed, a link to the page); LOCATION: the address; GEO when the coordinates
@@ -166,15 +167,6 @@ def _event(meeting, url, uid, start, end, cancelled, note=""):
     return event
 
 
-def _exdates(meeting):
-    """Local starts removed from the series without being cancelled: none in this model.
-
-    Cancelled occurrences are overrides (see the module's docstring). Should editors get a way
-    to remove a date silently (school holidays planned ahead), return its starts here.
-    """
-    return []
-
-
 def meeting_events(meeting, url, domain=None):
     """The VEVENTs of one meeting: the event (with its RRULE), then one per changed occurrence.
 
@@ -208,12 +200,12 @@ def meeting_events(meeting, url, domain=None):
         rule["BYDAY"] = spec.ical_byday
     rule["UNTIL"] = datetime.combine(spec.until, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
     master.add("RRULE", rule)
-    exdates = _exdates(meeting)
+    exdates = recurrence.excluded_starts(meeting)
     if exdates:
         master.add("EXDATE", exdates)
     events = [master]
     for change in sorted(meeting.occurrence_changes.all(), key=lambda change: change.date):
-        if not (change.cancelled or change.note):
+        if change.excluded or not (change.cancelled or change.note):
             continue
         occurrence = recurrence.occurrence_on(meeting, change.date)
         if occurrence is None:

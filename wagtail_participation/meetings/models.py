@@ -20,6 +20,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from .forms import MeetingPageForm
+
 
 class MeetingKind(models.TextChoices):
     COMMITTEE = "committee", _("Neighbourhood committee")
@@ -258,6 +260,7 @@ class MeetingPage(RoutablePageMixin, Page):
     ]
     parent_page_types = ["participation_meetings.CommitteeCalendarPage"]
     subpage_types = []
+    base_form_class = MeetingPageForm
     # Served under this name too when the site includes wagtail_participation.urls.
     participation_files = {"event.ics": "event/ics/"}
 
@@ -331,17 +334,32 @@ class MeetingPage(RoutablePageMixin, Page):
         return cancel_view(request, self)
 
 
+class OccurrenceStatus(models.TextChoices):
+    HELD = "held", _("Takes place, with the note below")
+    CANCELLED = "cancelled", _("Cancelled: stays on the calendar, marked as cancelled")
+    EXCLUDED = "excluded", _("Not held: left out of the calendar (school holidays…)")
+
+
 class OccurrenceChange(Orderable):
-    """A change to one occurrence of a repeating meeting, found by its original date."""
+    """A change to one occurrence of a repeating meeting, found by its original date.
+
+    A cancelled occurrence stays visible, marked as cancelled (STATUS:CANCELLED in the feeds);
+    an excluded one is a date the series skips, planned ahead (EXDATE in the feeds).
+    """
 
     meeting = ParentalKey(MeetingPage, on_delete=models.CASCADE, related_name="occurrence_changes")
     date = models.DateField(_("date of the occurrence"))
-    cancelled = models.BooleanField(_("cancelled"), default=False)
+    status = models.CharField(
+        _("this occurrence"),
+        max_length=10,
+        choices=OccurrenceStatus.choices,
+        default=OccurrenceStatus.CANCELLED,
+    )
     note = models.CharField(
         _("note"), max_length=255, blank=True, help_text=_("For example “Held at the library”.")
     )
 
-    panels = [FieldRowPanel(["date", "cancelled"]), "note"]
+    panels = [FieldRowPanel(["date", "status"]), "note"]
 
     class Meta(Orderable.Meta):
         verbose_name = _("change to one occurrence")
@@ -351,6 +369,14 @@ class OccurrenceChange(Orderable):
                 fields=["meeting", "date"], name="participation_one_change_per_occurrence"
             )
         ]
+
+    @property
+    def cancelled(self):
+        return self.status == OccurrenceStatus.CANCELLED
+
+    @property
+    def excluded(self):
+        return self.status == OccurrenceStatus.EXCLUDED
 
 
 class RegistrationStatus(models.TextChoices):

@@ -21,6 +21,8 @@ Rules, as a meeting's editor sees them:
   repeats on the *last* such weekday of each month, since most months have no fifth one. A first
   meeting on a fourth weekday stays on the fourth, even when it was also the last.
 - The last occurrence is the last one starting on or before ``repeat_until`` (local date).
+- An ``OccurrenceChange`` names an occurrence by the date the rule gives it: a cancelled one is
+  kept, marked ``cancelled``; an excluded one is left out, as if the rule skipped it.
 - A meeting with a frequency but no ``repeat_until``, or a ``repeat_until`` before its first day
   (both refused by ``MeetingPage.clean()``), is treated as a meeting that does not repeat.
 
@@ -257,6 +259,8 @@ def occurrences(meeting, start=None, end=None, limit=None):
         if changes is None:
             changes = _changes_by_date(meeting)
         change = changes.get(local_start.date())
+        if change is not None and change.excluded:
+            continue
         result.append(
             Occurrence(
                 meeting=meeting,
@@ -270,6 +274,26 @@ def occurrences(meeting, start=None, end=None, limit=None):
             )
         )
     return result
+
+
+def excluded_starts(meeting):
+    """Aware starts of the occurrences editors left out of the series (EXDATE), in order.
+
+    A change naming a date the rule never reaches excludes nothing.
+    """
+    rule = rrule_for(meeting)
+    if rule is None:
+        return []
+    zone = site_zone()
+    starts = []
+    for change in _changes_by_date(meeting).values():
+        if not change.excluded:
+            continue
+        day_start = datetime.combine(change.date, time.min)
+        for local_start in rule.between(day_start, day_start + timedelta(days=1), inc=True):
+            if local_start.date() == change.date:
+                starts.append(_aware(local_start, zone))
+    return sorted(starts)
 
 
 def occurrence_on(meeting, day):
