@@ -15,6 +15,7 @@ from wagtail_participation.meetings.models import Registration, RegistrationStat
 from wagtail_participation.meetings.reminders import reminder_window
 
 from .budget_factories import make_voter
+from .conftest import NOW
 from .meeting_factories import FIRST, make_calendar
 from .test_meeting_registrations import add_meeting
 
@@ -139,41 +140,68 @@ def reminded(root_page):
     calendar = make_calendar(root_page)
     meeting = add_meeting(calendar, title="Green spaces committee")
     alice, bob, carol = make_voter("alice"), make_voter("bob"), make_voter("carol")
-    Registration.objects.create(meeting=meeting, occurrence_start=FIRST, user=alice)
-    Registration.objects.create(
-        meeting=meeting, occurrence_start=FIRST, user=bob, status=RegistrationStatus.WAITING
-    )
-    Registration.objects.create(
-        meeting=meeting, occurrence_start=FIRST, user=carol, status=RegistrationStatus.CANCELLED
-    )
+    for user, status in (
+        (alice, RegistrationStatus.CONFIRMED),
+        (bob, RegistrationStatus.WAITING),
+        (carol, RegistrationStatus.CANCELLED),
+    ):
+        Registration.objects.create(
+            meeting=meeting, occurrence_start=FIRST, user=user, status=status, created_at=NOW
+        )
     return meeting
 
 
 def test_reminder_sent_once_to_confirmed_registrants_by_hourly_runs(reminded, time_machine):
     mail.outbox.clear()
-    # Hourly runs from two days before: only the run 24 hours before the hour of the meeting.
+    # Hourly runs from two days before, twice each hour: one reminder, a day ahead.
     run = FIRST.replace(minute=5) - timedelta(hours=48)
+    outputs = []
     while run < FIRST:
         time_machine.move_to(run, tick=False)
+        outputs.append(run_reminders())
         run_reminders()
         run += timedelta(hours=1)
     assert len(mail.outbox) == 1
+    assert (
+        outputs.count("1 reminder sent for meetings starting until 2026-03-20T19:05+01:00.\n") == 1
+    )
     message = mail.outbox[0]
     assert message.to == ["alice@example.org"]
-    assert "Green spaces committee" in message.subject
-    assert "Town hall" in message.body
+    assert message.subject == "Reminder: Green spaces committee tomorrow"
+    assert "Place: Town hall" in message.body
+    assert Registration.objects.get(user__username="alice").reminded_at == FIRST.replace(
+        minute=5
+    ) - timedelta(hours=23)
 
 
-def test_no_reminder_for_a_cancelled_meeting(reminded, time_machine):
-    reminded.cancelled = True
-    reminded.save_revision().publish()
+def test_a_skipped_hour_is_caught_up(reminded, time_machine):
     mail.outbox.clear()
-    time_machine.move_to(FIRST - timedelta(hours=24, minutes=20), tick=False)
-    assert run_reminders().startswith("0 reminder")
+    time_machine.move_to(FIRST - timedelta(hours=20), tick=False)
+    assert run_reminders().startswith("1 reminder sent")
+    assert len(mail.outbox) == 1
+
+
+def test_no_reminder_for_a_registration_made_the_day_before(reminded, time_machine):
+    Registration.objects.filter(user__username="alice").update(
+        created_at=FIRST - timedelta(hours=10)
+    )
+    mail.outbox.clear()
+    time_machine.move_to(FIRST - timedelta(hours=5), tick=False)
+    assert run_reminders().startswith("0 reminders sent")
     assert mail.outbox == []
 
 
-def test_reminder_window_is_the_hour_a_day_ahead():
+def test_no_reminder_for_a_cancelled_meeting(reminded, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    reminded.cancelled = True
+    reminded.save_revision().publish()
+    mail.outbox.clear()
+    time_machine.move_to(FIRST - timedelta(hours=23, minutes=40), tick=False)
+    assert run_reminders().startswith("0 reminders sent")
+    assert mail.outbox == []
+
+
+def test_reminder_window_is_the_next_day():
     start, end = reminder_window(FIRST)
-    assert start == FIRST.replace(minute=0) + timedelta(hours=24)
-    assert end - start == timedelta(hours=1)
+    assert start == FIRST
+    assert end == FIRST + timedelta(hours=24)

@@ -259,6 +259,94 @@ class TestEmails:
         ics_of(promotion)
 
 
+@pytest.mark.django_db
+class TestEditorsChangeTheMeeting:
+    """Registrations follow what editors publish: a new time, a cancelled or left-out date."""
+
+    def publish(self, meeting, callbacks, **fields):
+        for name, value in fields.items():
+            setattr(meeting, name, value)
+        with callbacks(execute=True):
+            meeting.save_revision().publish()
+
+    def test_a_new_time_moves_the_registrations_and_tells_the_residents(
+        self, weekly, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        ines = resident("ines")
+        on_20th = register(weekly, FIRST, ines)
+        on_3rd = register(weekly, datetime(2026, 4, 3, 18, 30, tzinfo=PARIS), ines)
+        mailoutbox.clear()
+        self.publish(
+            weekly,
+            django_capture_on_commit_callbacks,
+            starts_at=FIRST + timedelta(minutes=30),
+            ends_at=FIRST + timedelta(hours=2, minutes=30),
+        )
+        on_20th.refresh_from_db()
+        on_3rd.refresh_from_db()
+        assert on_20th.occurrence_start == datetime(2026, 3, 20, 19, 0, tzinfo=PARIS)
+        assert on_3rd.occurrence_start == datetime(2026, 4, 3, 19, 0, tzinfo=PARIS)
+        assert {on_20th.status, on_3rd.status} == {RegistrationStatus.CONFIRMED}
+        assert [m.subject for m in mailoutbox] == ["New time: Committee"] * 2
+        assert "When: Friday March 20, 2026, 7 p.m." in mailoutbox[0].body
+        event = ics_of(mailoutbox[0]).walk("VEVENT")[0]
+        assert event["DTSTART"].dt.hour == 19
+
+    def test_a_cancelled_or_left_out_date_cancels_its_registrations(
+        self, weekly, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        april_3 = datetime(2026, 4, 3, 18, 30, tzinfo=PARIS)
+        april_10 = datetime(2026, 4, 10, 18, 30, tzinfo=PARIS)
+        kept = register(weekly, FIRST, resident("kept"))
+        cancelled = register(weekly, april_3, resident("ines"))
+        left_out = register(weekly, april_10, resident("omar"))
+        mailoutbox.clear()
+        weekly.occurrence_changes.add(
+            meeting_factories.occurrence_change(date(2026, 4, 3), "cancelled"),
+            meeting_factories.occurrence_change(date(2026, 4, 10), "excluded"),
+        )
+        self.publish(weekly, django_capture_on_commit_callbacks)
+        for registration in (kept, cancelled, left_out):
+            registration.refresh_from_db()
+        assert kept.status == RegistrationStatus.CONFIRMED
+        assert cancelled.status == left_out.status == RegistrationStatus.CANCELLED
+        assert cancelled.cancelled_at == NOW
+        assert sorted((m.to[0], m.subject) for m in mailoutbox) == [
+            ("ines@example.org", "Cancelled: Committee"),
+            ("omar@example.org", "Cancelled: Committee"),
+        ]
+        assert "will not take place" in mailoutbox[0].body
+        assert not mailoutbox[0].attachments
+        # Publishing again tells nobody twice.
+        mailoutbox.clear()
+        self.publish(weekly, django_capture_on_commit_callbacks)
+        assert mailoutbox == []
+
+    def test_cancelling_the_meeting_cancels_every_future_registration(
+        self, meeting, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        first = register(meeting, FIRST, resident())
+        second = register(meeting, FIRST, resident())
+        waiting = register(meeting, FIRST, resident())
+        self.publish(meeting, django_capture_on_commit_callbacks, cancelled=True)
+        statuses = set(
+            Registration.objects.filter(pk__in=[first.pk, second.pk, waiting.pk]).values_list(
+                "status", flat=True
+            )
+        )
+        assert statuses == {RegistrationStatus.CANCELLED}
+
+    def test_past_registrations_are_left_alone(
+        self, meeting, time_machine, django_capture_on_commit_callbacks
+    ):
+        time_machine.move_to(NOW, tick=False)
+        registration = register(meeting, FIRST, resident())
+        time_machine.move_to(FIRST + timedelta(hours=3), tick=False)
+        self.publish(meeting, django_capture_on_commit_callbacks, cancelled=True)
+        registration.refresh_from_db()
+        assert registration.status == RegistrationStatus.CONFIRMED
+
+
 # Views -----------------------------------------------------------------------------------------
 
 
@@ -340,6 +428,19 @@ class TestViews:
             meeting_url(meeting) + "register/cancel/", {"occurrence": FIRST.isoformat()}
         )
         assert response.status_code == 400
+
+    def test_registering_is_rate_limited(self, client, meeting, frozen_now, settings):
+        settings.WAGTAIL_PARTICIPATION = {
+            **settings.WAGTAIL_PARTICIPATION,
+            "RATE_LIMITS": {"meeting_registration": "2/h"},
+        }
+        client.force_login(resident())
+        data = {"occurrence": FIRST.isoformat()}
+        client.post(meeting_url(meeting) + "register/", data)
+        client.post(meeting_url(meeting) + "register/cancel/", data)
+        response = client.post(meeting_url(meeting) + "register/", data)
+        assert response.status_code == 429
+        assert Registration.objects.get().status == RegistrationStatus.CANCELLED
 
     def test_get_redirects_to_the_page(self, client, meeting, frozen_now):
         response = client.get(meeting_url(meeting) + "register/")

@@ -34,6 +34,7 @@ DEFAULTS = {
         "report": "10/d",
         "data_export": "5/h",
         "delete_account": "5/h",
+        "meeting_registration": "20/h",
     },
     # Accounts unused for this many days are anonymised (None: never).
     "INACTIVE_ACCOUNT_RETENTION_DAYS": 3 * 365,

@@ -7,3 +7,15 @@ class MeetingsConfig(AppConfig):
     label = "participation_meetings"
     verbose_name = _("Committee calendars")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from .models import MeetingPage
+        from .registrations import registrations_follow_the_meeting
+
+        page_published.connect(
+            registrations_follow_the_meeting,
+            sender=MeetingPage,
+            dispatch_uid="participation_meetings_registrations_follow",
+        )

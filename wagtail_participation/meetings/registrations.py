@@ -33,7 +33,7 @@ from .models import MeetingPage, Registration, RegistrationMode, RegistrationSta
 logger = logging.getLogger(__name__)
 
 EMAIL_TEMPLATES = "wagtail_participation/meetings/email/"
-EMAIL_EVENTS = ("confirmed", "waiting", "promoted")
+EMAIL_EVENTS = ("confirmed", "waiting", "promoted", "moved", "called_off")
 
 
 class RegistrationRefused(Exception):
@@ -208,6 +208,53 @@ def cancel_registration(registration, now=None):
     return promoted
 
 
+def follow_publication(meeting, now=None):
+    """Bring the registrations of ``meeting`` in line with its newly published version.
+
+    Editors may cancel the meeting or one occurrence, leave a date out, or move the time.
+    Registrations for future occurrences that no longer take place are cancelled, and those
+    whose occurrence moved (same date, another time) follow it; each resident concerned is
+    e-mailed. Returns ``(moved, called_off)`` counts. Past occurrences are left as they were.
+    """
+    now = now or timezone.now()
+    moved = called_off = 0
+    with transaction.atomic():
+        meeting = (
+            MeetingPage.objects.select_for_update()
+            .prefetch_related("occurrence_changes")
+            .get(pk=meeting.pk)
+        )
+        active = Registration.objects.filter(meeting=meeting, occurrence_start__gt=now).exclude(
+            status=RegistrationStatus.CANCELLED
+        )
+        for registration in active.select_for_update():
+            occurrence = find_occurrence(meeting, registration.occurrence_start)
+            if occurrence is None:
+                day = registration.occurrence_start.astimezone(recurrence.site_zone()).date()
+                occurrence = recurrence.occurrence_on(meeting, day)
+                if occurrence is not None and occurrence.start <= now:
+                    occurrence = None
+                if occurrence is not None and not occurrence.cancelled:
+                    registration.occurrence_start = occurrence.start
+                    registration.reminded_at = None
+                    registration.save(update_fields=["occurrence_start", "reminded_at"])
+                    on_commit(send_registration_email, registration.pk, "moved")
+                    moved += 1
+                    continue
+            if occurrence is None or occurrence.cancelled:
+                registration.status = RegistrationStatus.CANCELLED
+                registration.cancelled_at = now
+                registration.save(update_fields=["status", "cancelled_at"])
+                on_commit(send_registration_email, registration.pk, "called_off")
+                called_off += 1
+    return moved, called_off
+
+
+def registrations_follow_the_meeting(sender, instance, **kwargs):
+    """``page_published`` receiver for meeting pages: see ``follow_publication()``."""
+    follow_publication(instance)
+
+
 # E-mails -------------------------------------------------------------------------------------
 
 
@@ -227,7 +274,9 @@ def send_registration_email(registration_pk, event):
     registration = (
         Registration.objects.select_related("meeting", "user").filter(pk=registration_pk).first()
     )
-    if registration is None or registration.status == RegistrationStatus.CANCELLED:
+    if registration is None:
+        return 0
+    if (registration.status == RegistrationStatus.CANCELLED) != (event == "called_off"):
         return 0
     address = email_of(registration.user)
     if not address or not registration.user.is_active:
@@ -246,6 +295,6 @@ def send_registration_email(registration_pk, event):
         subject = render_to_string(f"{EMAIL_TEMPLATES}registration_subject.txt", context)
         body = render_to_string(f"{EMAIL_TEMPLATES}registration_body.txt", context)
     message = EmailMessage(" ".join(subject.split()), body, None, [address])
-    if event != "waiting":
+    if event in ("confirmed", "promoted", "moved"):
         message.attach("event.ics", ical.meeting_ics(meeting, url), "text/calendar")
     return get_connection().send_messages([message]) or 0

@@ -1,11 +1,11 @@
 """A reminder e-mail the day before, for residents with a confirmed place.
 
-Nothing records that a reminder was sent (the models have no field for it, and a cache would
-not be shared between servers). Instead the window is fixed by the clock: a run during the hour
-``H`` reminds the registrations for occurrences starting in ``[H + 24 h, H + 25 h)``. Run
-``manage.py participation_meeting_reminders`` once every hour (cron, systemd timer): hourly
-runs tile time exactly, so each occurrence is reminded once. Running it twice in the same hour
-sends the reminders twice; skipping an hour skips that hour's reminders.
+Run ``manage.py participation_meeting_reminders`` every hour (cron, systemd timer). Each run
+reminds the confirmed registrations whose occurrence starts within the next 24 hours and that
+were not reminded yet, then records it (``Registration.reminded_at``): running the command
+twice, or on two servers at once, never sends a reminder twice, and a run that was skipped is
+caught up by the next one. A resident who registered less than a day before the meeting gets no
+reminder: their confirmation is recent enough.
 
 The e-mails are sent by a background task (``django_tasks``), one per registration, which
 checks again that the place is still confirmed.
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
@@ -25,23 +26,24 @@ from .models import Registration, RegistrationStatus
 from .registrations import email_of, find_occurrence
 
 LEAD_TIME = timedelta(hours=24)
-WINDOW = timedelta(hours=1)
 
 
 def reminder_window(now=None):
-    """The occurrence starts reminded by a run at ``now``: ``[start, end)``."""
-    hour = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
-    start = hour + LEAD_TIME
-    return start, start + WINDOW
+    """The occurrence starts a run at ``now`` reminds: ``(start, end]``."""
+    now = now or timezone.now()
+    return now, now + LEAD_TIME
 
 
 def due_registrations(now=None):
-    """Confirmed registrations for occurrences in the window that still take place."""
+    """Confirmed registrations not reminded yet, for occurrences in the window that still take
+    place."""
     start, end = reminder_window(now)
     registrations = Registration.objects.filter(
         status=RegistrationStatus.CONFIRMED,
-        occurrence_start__gte=start,
-        occurrence_start__lt=end,
+        reminded_at__isnull=True,
+        occurrence_start__gt=start,
+        occurrence_start__lte=end,
+        created_at__lt=F("occurrence_start") - LEAD_TIME,
         meeting__live=True,
     ).select_related("meeting")
     due = []
@@ -57,11 +59,21 @@ def due_registrations(now=None):
 
 
 def send_reminders(now=None):
-    """Enqueue one reminder per due registration; returns how many were enqueued."""
-    due = due_registrations(now)
-    for registration in due:
-        send_reminder_email.enqueue(registration.pk)
-    return len(due)
+    """Enqueue one reminder per due registration; returns how many were enqueued.
+
+    Each registration is claimed by an update that only succeeds once, so that concurrent runs
+    share the work instead of both sending it.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for registration in due_registrations(now):
+        claimed = Registration.objects.filter(pk=registration.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        )
+        if claimed:
+            send_reminder_email.enqueue(registration.pk)
+            sent += 1
+    return sent
 
 
 @task()
@@ -82,13 +94,17 @@ def send_reminder_email(registration_pk):
         lines = [
             _("You are registered for the meeting “%(title)s”.") % {"title": meeting.title},
             "",
-            f"{_('When')}: {date_format(start, 'l')} {date_format(start, 'DATE_FORMAT')}, "
-            f"{time_format(start, 'TIME_FORMAT')}",
+            _("When: %(day)s %(date)s, %(time)s")
+            % {
+                "day": date_format(start, "l"),
+                "date": date_format(start, "DATE_FORMAT"),
+                "time": time_format(start, "TIME_FORMAT"),
+            },
         ]
         if meeting.address:
-            lines.append(f"{_('Place')}: {meeting.address}")
+            lines.append(_("Place: %(address)s") % {"address": meeting.address})
         if meeting.online_url:
-            lines.append(f"{_('Online')}: {meeting.online_url}")
+            lines.append(_("Online: %(url)s") % {"url": meeting.online_url})
         if url:
             lines += ["", url]
         lines += [
