@@ -42,6 +42,38 @@ print(json.dumps({
 }))
 """
 
+MEETING_PROBE = """
+import json
+from django.test import Client
+from django.utils import timezone
+from icalendar import Calendar
+from wagtail_participation.meetings import recurrence
+from wagtail_participation.meetings.models import MeetingPage, Registration
+client = Client()
+today = timezone.localdate()
+calendars = ["/participer/agenda/", "/participer/comite-les-pres/", "/participer/comite-la-gare/"]
+pages = [url + suffix for url in calendars
+         for suffix in ("", f"{today.year}/{today.month}/", "past/", "calendar.ics")]
+pages += [m.url for m in MeetingPage.objects.live()]
+status = {url: client.get(url).status_code for url in pages}
+feed = Calendar.from_ical(client.get("/participer/agenda/calendar.ics").content)
+occurrences = [o for m in MeetingPage.objects.live() for o in recurrence.occurrences(m)]
+changes = [c for m in MeetingPage.objects.live() for c in m.occurrence_changes.all()]
+print(json.dumps({
+    "status": status,
+    "meetings": MeetingPage.objects.live().count(),
+    "kinds": sorted({m.kind for m in MeetingPage.objects.live()}),
+    "frequencies": sorted({m.frequency for m in MeetingPage.objects.live()}),
+    "feed_events": len(feed.walk("VEVENT")),
+    "cancelled_occurrence": any(o.cancelled for o in occurrences),
+    "left_out_date": any(c.excluded for c in changes),
+    "past_with_minutes": MeetingPage.objects.live().filter(
+        starts_at__lt=timezone.now()).exclude(minutes="").exists(),
+    "registrations": sorted(Registration.objects.values_list("status", flat=True)),
+}))
+"""
+
+
 BUDGET_PROBE = """
 import json
 from django.test import Client
@@ -154,6 +186,24 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     }
     assert budgets["ballots"] > 100 and budgets["updates"] >= 5
     assert budgets["alice_sees_envelopes"] and budgets["results_table"]
+
+    meetings = probe(example_env, MEETING_PROBE)
+    assert set(meetings["status"].values()) == {200}, meetings["status"]
+    assert meetings["meetings"] >= 7
+    assert meetings["kinds"] == [
+        "cafe_debat",
+        "committee",
+        "drop_in",
+        "online_session",
+        "public_meeting",
+        "walk",
+        "workshop",
+    ]
+    assert meetings["frequencies"] == ["", "monthly_day", "monthly_weekday", "weekly"]
+    assert meetings["feed_events"] >= 3
+    assert meetings["cancelled_occurrence"] and meetings["left_out_date"]
+    assert meetings["past_with_minutes"]
+    assert meetings["registrations"] == ["confirmed"] * 3 + ["waiting"]
 
     signup = probe(example_env, SIGNUP_PROBE)
     assert signup == {

@@ -3,7 +3,8 @@
 - a town-wide calendar: a café-débat, an online session and a past public meeting with minutes;
 - the committee of Les Prés: monthly meetings (one occurrence cancelled, one moved) and a
   walk with registrations, full, with a waiting list;
-- the committee of La Gare: monthly meetings and the elected official's drop-in hours.
+- the committee of La Gare: monthly meetings and the elected official's drop-in hours every
+  other week (one date left out for the school holidays).
 
 Dates are relative to today. Registrations go through the package's own ``register``, so the
 demo obeys the same rules as real registrations; they are made anew at each run.
@@ -22,6 +23,7 @@ from wagtail_participation.meetings.models import (
     MeetingKind,
     MeetingPage,
     OccurrenceChange,
+    OccurrenceStatus,
     RegistrationMode,
 )
 from wagtail_participation.meetings.registrations import register
@@ -116,8 +118,7 @@ def meeting_page(calendar, slug, changes=(), **fields):
     for name, value in {**defaults, **fields}.items():
         setattr(page, name, value)
     page.occurrence_changes = [
-        OccurrenceChange(date=date, cancelled=cancelled, note=note)
-        for date, cancelled, note in changes
+        OccurrenceChange(date=date, status=status, note=note) for date, status, note in changes
     ]
     page.clean()  # the rules editors meet in the admin
     if existing is None:
@@ -160,8 +161,12 @@ def load_meetings(index, users, neighbourhoods):
         pres,
         "reunion-mensuelle",
         changes=[
-            (cancelled, True, "Annulée : la salle accueille un bureau de vote."),
-            (moved, False, "Exceptionnellement à la médiathèque, 1 place Victor Hugo."),
+            (cancelled, OccurrenceStatus.CANCELLED, "La salle accueille un bureau de vote."),
+            (
+                moved,
+                OccurrenceStatus.HELD,
+                "Exceptionnellement à la médiathèque, 1 place Victor Hugo.",
+            ),
         ],
         **pres_monthly,
     )
@@ -198,19 +203,25 @@ def load_meetings(index, users, neighbourhoods):
         agenda="<p>Éclairage nocturne : bilan de la consultation ; aménagement du parvis.</p>",
     )
     start = at(3, 9)
+    drop_in = {
+        "starts_at": start,
+        "frequency": Frequency.WEEKLY,
+        "interval": 2,
+        "repeat_until": until,
+    }
+    # The third one falls in the school holidays: left out of the calendar.
+    holidays = next_dates(MeetingPage(ends_at=start + timedelta(hours=3), **drop_in), 3)[2]
     meeting_page(
         gare,
         "permanence-elue",
+        changes=[(holidays, OccurrenceStatus.EXCLUDED, "")],
         title="Permanence de l'élue de quartier",
         kind=MeetingKind.DROP_IN,
-        starts_at=start,
         ends_at=start + timedelta(hours=3),
         address=SALLE_GARE,
-        frequency=Frequency.WEEKLY,
-        interval=2,
-        repeat_until=until,
         agenda="<p>Sans rendez-vous : venez poser vos questions à Mme Durand, adjointe "
         "de quartier.</p>",
+        **drop_in,
     )
 
     # Town-wide: a café-débat, an online session and a past meeting with its minutes.
