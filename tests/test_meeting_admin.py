@@ -163,11 +163,12 @@ def test_reminder_sent_once_to_confirmed_registrants_by_hourly_runs(reminded, ti
         run += timedelta(hours=1)
     assert len(mail.outbox) == 1
     assert (
-        outputs.count("1 reminder sent for meetings starting until 2026-03-20T19:05+01:00.\n") == 1
+        outputs.count("1 reminder queued for meetings starting until 2026-03-20T19:05+01:00.\n")
+        == 1
     )
     message = mail.outbox[0]
     assert message.to == ["alice@example.org"]
-    assert message.subject == "Reminder: Green spaces committee tomorrow"
+    assert message.subject == "Reminder: Green spaces committee, Friday at 6:30 p.m."
     assert "Place: Town hall" in message.body
     assert Registration.objects.get(user__username="alice").reminded_at == FIRST.replace(
         minute=5
@@ -177,7 +178,7 @@ def test_reminder_sent_once_to_confirmed_registrants_by_hourly_runs(reminded, ti
 def test_a_skipped_hour_is_caught_up(reminded, time_machine):
     mail.outbox.clear()
     time_machine.move_to(FIRST - timedelta(hours=20), tick=False)
-    assert run_reminders().startswith("1 reminder sent")
+    assert run_reminders().startswith("1 reminder queued")
     assert len(mail.outbox) == 1
 
 
@@ -187,7 +188,7 @@ def test_no_reminder_for_a_registration_made_the_day_before(reminded, time_machi
     )
     mail.outbox.clear()
     time_machine.move_to(FIRST - timedelta(hours=5), tick=False)
-    assert run_reminders().startswith("0 reminders sent")
+    assert run_reminders().startswith("0 reminders queued")
     assert mail.outbox == []
 
 
@@ -197,7 +198,7 @@ def test_no_reminder_for_a_cancelled_meeting(reminded, time_machine):
     reminded.save_revision().publish()
     mail.outbox.clear()
     time_machine.move_to(FIRST - timedelta(hours=23, minutes=40), tick=False)
-    assert run_reminders().startswith("0 reminders sent")
+    assert run_reminders().startswith("0 reminders queued")
     assert mail.outbox == []
 
 

@@ -124,6 +124,14 @@ def test_editor_publishes_a_monthly_committee_with_a_cancelled_and_a_left_out_da
             "Give the address of the meeting.",
         ),
         ({"capacity": "0"}, "Ensure this value is greater than or equal to 1."),
+        (
+            {
+                "attendance": "online",
+                "online_url": "https://visio.example/x",
+                "online_link_audience": "registered",
+            },
+            "Without registration, nobody would get the link",
+        ),
     ],
 )
 def test_an_inconsistent_meeting_is_refused_and_nothing_is_stored(

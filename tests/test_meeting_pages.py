@@ -13,7 +13,9 @@ from wagtail.models import PageViewRestriction
 from wagtail_participation.meetings.models import (
     CommitteeCalendarPage,
 )
+from wagtail_participation.meetings.registrations import register
 
+from .budget_factories import make_voter
 from .meeting_factories import PARIS, add_meeting, bulk_meetings, make_calendar
 
 pytestmark = pytest.mark.django_db
@@ -343,10 +345,22 @@ class TestMeetingPage:
             attendance="online",
             online_url="https://video.example/secret",
             online_link_audience="registered",
+            registration="site",
+            capacity=1,
         )
         content = client.get(f"/committees/{registered.slug}/").content.decode()
         assert "video.example/secret" not in content
         assert "sent to registered residents" in content
+        # A confirmed place shows the link; a place on the waiting list does not.
+        confirmed, waiting = make_voter("confirmed"), make_voter("waiting")
+        register(registered, registered.starts_at, confirmed)
+        register(registered, registered.starts_at, waiting)
+        client.force_login(waiting)
+        content = client.get(f"/committees/{registered.slug}/").content.decode()
+        assert "video.example/secret" not in content
+        client.force_login(confirmed)
+        content = client.get(f"/committees/{registered.slug}/").content.decode()
+        assert 'href="https://video.example/secret"' in content
 
     def test_after_the_meeting(self, client, calendar_page, root_page, frozen_now):
         related = root_page.add_child(

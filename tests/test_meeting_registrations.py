@@ -19,6 +19,7 @@ from wagtail_participation.meetings.registrations import (
     register,
     waiting_position,
 )
+from wagtail_participation.privacy import anonymise_user, export_personal_data
 
 from . import meeting_factories
 from .budget_factories import make_voter
@@ -336,6 +337,49 @@ class TestEditorsChangeTheMeeting:
         )
         assert statuses == {RegistrationStatus.CANCELLED}
 
+    def test_more_places_move_the_waiting_list_up(
+        self, meeting, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        for _ in range(2):
+            register(meeting, FIRST, resident())
+        first, second, third = (register(meeting, FIRST, resident()) for _ in range(3))
+        mailoutbox.clear()
+        self.publish(meeting, django_capture_on_commit_callbacks, capacity=4)
+        for registration in (first, second, third):
+            registration.refresh_from_db()
+        assert [first.status, second.status, third.status] == [
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITING,
+        ]
+        assert waiting_position(third) == 1
+        assert [m.subject for m in mailoutbox] == ["A place is free for you: Committee"] * 2
+
+    def test_a_waiting_resident_told_of_a_new_time_gets_no_link_nor_event(
+        self, calendar_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        online = add_meeting(
+            calendar_page,
+            capacity=1,
+            attendance="hybrid",
+            online_url="https://video.example/secret",
+            online_link_audience="registered",
+        )
+        register(online, FIRST, resident("confirmed"))
+        register(online, FIRST, resident("waiting"))
+        mailoutbox.clear()
+        self.publish(
+            online,
+            django_capture_on_commit_callbacks,
+            starts_at=FIRST + timedelta(hours=1),
+            ends_at=FIRST + timedelta(hours=3),
+        )
+        by_address = {m.to[0]: m for m in mailoutbox}
+        assert "video.example/secret" in by_address["confirmed@example.org"].body
+        assert by_address["confirmed@example.org"].attachments
+        assert "video.example/secret" not in by_address["waiting@example.org"].body
+        assert not by_address["waiting@example.org"].attachments
+
     def test_past_registrations_are_left_alone(
         self, meeting, time_machine, django_capture_on_commit_callbacks
     ):
@@ -345,6 +389,39 @@ class TestEditorsChangeTheMeeting:
         self.publish(meeting, django_capture_on_commit_callbacks, cancelled=True)
         registration.refresh_from_db()
         assert registration.status == RegistrationStatus.CONFIRMED
+
+
+@pytest.mark.django_db
+class TestPersonalData:
+    def test_registrations_are_in_the_data_export(self, weekly, frozen_now):
+        ines = resident("ines")
+        register(weekly, FIRST, ines)
+        (row,) = export_personal_data(ines)["meetings"]["registrations"]
+        assert row["meeting"] == "Committee"
+        assert datetime.fromisoformat(row["occurrence"]) == FIRST
+        assert row["status"] == "confirmed"
+
+    def test_a_deleted_account_gives_its_place_to_the_waiting_list(
+        self, meeting, time_machine, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        time_machine.move_to(NOW - timedelta(days=30), tick=False)
+        earlier = add_meeting(meeting.get_parent(), start=NOW - timedelta(days=7))
+        leaving = resident("leaving")
+        past = register(earlier, earlier.starts_at, leaving)
+        time_machine.move_to(NOW, tick=False)
+        place = register(meeting, FIRST, leaving)
+        register(meeting, FIRST, resident())
+        waiting = register(meeting, FIRST, resident("waiting"))
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            anonymise_user(leaving)
+        place.refresh_from_db()
+        waiting.refresh_from_db()
+        past.refresh_from_db()
+        assert place.status == RegistrationStatus.CANCELLED
+        assert waiting.status == RegistrationStatus.CONFIRMED
+        assert past.status == RegistrationStatus.CONFIRMED  # the attendance figures stay
+        assert [m.to for m in mailoutbox] == [["waiting@example.org"]]
 
 
 # Views -----------------------------------------------------------------------------------------

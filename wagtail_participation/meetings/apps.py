@@ -12,8 +12,10 @@ class MeetingsConfig(AppConfig):
         from wagtail.signals import page_published
 
         from .models import MeetingPage
+        from .privacy import register
         from .registrations import registrations_follow_the_meeting
 
+        register()
         page_published.connect(
             registrations_follow_the_meeting,
             sender=MeetingPage,

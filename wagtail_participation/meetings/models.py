@@ -294,6 +294,15 @@ class MeetingPage(RoutablePageMixin, Page):
             errors["external_registration_url"] = _("Give the address of the registration page.")
         if self.attendance != Attendance.IN_PERSON and not self.online_url:
             errors["online_url"] = _("Give the link of the online session.")
+        if (
+            self.attendance != Attendance.IN_PERSON
+            and self.online_link_audience == LinkAudience.REGISTERED
+            and self.registration == RegistrationMode.NONE
+        ):
+            errors["online_link_audience"] = _(
+                "Without registration, nobody would get the link: show it to everyone, or "
+                "open registration."
+            )
         if self.attendance != Attendance.ONLINE and not self.address:
             errors["address"] = _("Give the address of the meeting.")
         if errors:

@@ -28,7 +28,13 @@ from django_tasks import task
 from wagtail_participation.profiles import profile_for
 
 from . import ical, recurrence
-from .models import MeetingPage, Registration, RegistrationMode, RegistrationStatus
+from .models import (
+    Attendance,
+    MeetingPage,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -211,10 +217,11 @@ def cancel_registration(registration, now=None):
 def follow_publication(meeting, now=None):
     """Bring the registrations of ``meeting`` in line with its newly published version.
 
-    Editors may cancel the meeting or one occurrence, leave a date out, or move the time.
-    Registrations for future occurrences that no longer take place are cancelled, and those
-    whose occurrence moved (same date, another time) follow it; each resident concerned is
-    e-mailed. Returns ``(moved, called_off)`` counts. Past occurrences are left as they were.
+    Editors may cancel the meeting or one occurrence, leave a date out, move the time or add
+    places. Registrations for future occurrences that no longer take place are cancelled,
+    those whose occurrence moved (same date, another time) follow it, and the waiting list
+    moves up into new places; each resident concerned is e-mailed. Returns ``(moved,
+    called_off)`` counts. Past occurrences are left as they were.
     """
     now = now or timezone.now()
     moved = called_off = 0
@@ -247,7 +254,26 @@ def follow_publication(meeting, now=None):
                 registration.save(update_fields=["status", "cancelled_at"])
                 on_commit(send_registration_email, registration.pk, "called_off")
                 called_off += 1
+        promote_waiting(meeting, now)
     return moved, called_off
+
+
+def promote_waiting(meeting, now):
+    """Give the places a larger capacity opened to the waiting list, oldest first.
+
+    Runs inside the caller's transaction, the meeting row locked."""
+    waiting = Registration.objects.filter(
+        meeting=meeting, occurrence_start__gt=now, status=RegistrationStatus.WAITING
+    ).order_by("created_at", "pk")
+    starts = set(waiting.values_list("occurrence_start", flat=True))
+    for start in sorted(starts):
+        free = places_left(meeting, start)
+        queue = waiting.filter(occurrence_start=start)
+        promoted = list(queue if free is None else queue[:free])
+        for registration in promoted:
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.save(update_fields=["status"])
+            on_commit(send_registration_email, registration.pk, "promoted")
 
 
 def registrations_follow_the_meeting(sender, instance, **kwargs):
@@ -289,12 +315,14 @@ def send_registration_email(registration_pk, event):
             "meeting": meeting,
             "start": registration.occurrence_start.astimezone(recurrence.site_zone()),
             "position": waiting_position(registration),
+            "has_place": registration.status == RegistrationStatus.CONFIRMED,
+            "online_url": meeting.online_url if meeting.attendance != Attendance.IN_PERSON else "",
             "meeting_url": url,
             "site_name": getattr(django_settings, "WAGTAIL_SITE_NAME", "") or "",
         }
         subject = render_to_string(f"{EMAIL_TEMPLATES}registration_subject.txt", context)
         body = render_to_string(f"{EMAIL_TEMPLATES}registration_body.txt", context)
     message = EmailMessage(" ".join(subject.split()), body, None, [address])
-    if event in ("confirmed", "promoted", "moved"):
+    if registration.status == RegistrationStatus.CONFIRMED:
         message.attach("event.ics", ical.meeting_ics(meeting, url), "text/calendar")
     return get_connection().send_messages([message]) or 0

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from . import recurrence
-from .models import Registration, RegistrationStatus
+from .models import Attendance, Registration, RegistrationStatus
 from .registrations import email_of, find_occurrence
 
 LEAD_TIME = timedelta(hours=24)
@@ -90,7 +90,11 @@ def send_reminder_email(registration_pk):
     start = registration.occurrence_start.astimezone(recurrence.site_zone())
     url = meeting.get_full_url() or ""
     with translation.override(django_settings.LANGUAGE_CODE):
-        subject = _("Reminder: %(title)s tomorrow") % {"title": meeting.title}
+        subject = _("Reminder: %(title)s, %(day)s at %(time)s") % {
+            "title": meeting.title,
+            "day": date_format(start, "l"),
+            "time": time_format(start, "TIME_FORMAT"),
+        }
         lines = [
             _("You are registered for the meeting “%(title)s”.") % {"title": meeting.title},
             "",
@@ -103,7 +107,7 @@ def send_reminder_email(registration_pk):
         ]
         if meeting.address:
             lines.append(_("Place: %(address)s") % {"address": meeting.address})
-        if meeting.online_url:
+        if meeting.online_url and meeting.attendance != Attendance.IN_PERSON:
             lines.append(_("Online: %(url)s") % {"url": meeting.online_url})
         if url:
             lines += ["", url]

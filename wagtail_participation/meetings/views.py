@@ -364,6 +364,12 @@ def meeting_detail(request, meeting, registration_errors=(), status=200):
         "ics_url": sub_url(meeting, "event_ics", request=request),
     }
     context.update(registration_context(request, meeting, upcoming_occurrences, now))
+    if online_for_registered and any(
+        row["registration"] is not None
+        and row["registration"].status == RegistrationStatus.CONFIRMED
+        for row in context["registration_rows"]
+    ):
+        context["online_url"] = meeting.online_url  # the visitor has a confirmed place
     context["registration_errors"] = [str(message) for message in registration_errors]
     response = render(request, meeting, TEMPLATES + "meeting_page.html", context, status=status)
     if meeting.registration == RegistrationMode.ON_SITE:

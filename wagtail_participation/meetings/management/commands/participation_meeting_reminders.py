@@ -20,8 +20,8 @@ class Command(BaseCommand):
         count = send_reminders(now)
         self.stdout.write(
             ngettext(
-                "%(count)d reminder sent for meetings starting until %(end)s.",
-                "%(count)d reminders sent for meetings starting until %(end)s.",
+                "%(count)d reminder queued for meetings starting until %(end)s.",
+                "%(count)d reminders queued for meetings starting until %(end)s.",
                 count,
             )
             % {"count": count, "end": timezone.localtime(end).isoformat(timespec="minutes")}
