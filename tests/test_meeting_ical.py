@@ -321,6 +321,7 @@ class TestOnlineLink:
             attendance="hybrid",
             online_url="https://video.example/secret-room",
             online_link_audience="registered",
+            registration="site",
         )
         data = feed(request_)
         assert b"secret-room" not in data

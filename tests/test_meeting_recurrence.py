@@ -278,6 +278,8 @@ class TestChanges:
             changes=[occurrence_change(date(2026, 3, 20), "excluded")],
         )
         assert recurrence.excluded_starts(page) == []
+        (only,) = recurrence.occurrences(page)  # kept: a single meeting cannot lose its date
+        assert not only.cancelled
 
     def test_a_cancelled_meeting_cancels_every_occurrence(self):
         found = recurrence.occurrences(first_tuesdays(cancelled=True))

@@ -167,6 +167,18 @@ def _event(meeting, url, uid, start, end, cancelled, note=""):
     return event
 
 
+def _occurrence_event(meeting, url, uid, occurrence):
+    return _event(
+        meeting,
+        url,
+        uid,
+        occurrence.start,
+        occurrence.end,
+        occurrence.cancelled,
+        occurrence.note,
+    )
+
+
 def meeting_events(meeting, url, domain=None):
     """The VEVENTs of one meeting: the event (with its RRULE), then one per changed occurrence.
 
@@ -177,17 +189,7 @@ def meeting_events(meeting, url, domain=None):
     spec = recurrence.recurrence_spec(meeting)
     if spec is None:
         (occurrence,) = recurrence.occurrences(meeting)
-        return [
-            _event(
-                meeting,
-                url,
-                uid,
-                occurrence.start,
-                occurrence.end,
-                occurrence.cancelled,
-                occurrence.note,
-            )
-        ]
+        return [_occurrence_event(meeting, url, uid, occurrence)]
     zone = recurrence.site_zone()
     start, end = recurrence.first_span(meeting)
     master = _event(meeting, url, uid, start, end, bool(meeting.cancelled))
@@ -210,15 +212,7 @@ def meeting_events(meeting, url, domain=None):
         occurrence = recurrence.occurrence_on(meeting, change.date)
         if occurrence is None:
             continue  # a date the rule never reaches: nothing to change
-        override = _event(
-            meeting,
-            url,
-            uid,
-            occurrence.start,
-            occurrence.end,
-            occurrence.cancelled,
-            occurrence.note,
-        )
+        override = _occurrence_event(meeting, url, uid, occurrence)
         override.add("RECURRENCE-ID", occurrence.start)
         events.append(override)
     return events

@@ -22,7 +22,8 @@ Rules, as a meeting's editor sees them:
   meeting on a fourth weekday stays on the fourth, even when it was also the last.
 - The last occurrence is the last one starting on or before ``repeat_until`` (local date).
 - An ``OccurrenceChange`` names an occurrence by the date the rule gives it: a cancelled one is
-  kept, marked ``cancelled``; an excluded one is left out, as if the rule skipped it.
+  kept, marked ``cancelled``; an excluded one is left out, as if the rule skipped it (a meeting
+  that does not repeat keeps its only date: the page form refuses to exclude it).
 - A meeting with a frequency but no ``repeat_until``, or a ``repeat_until`` before its first day
   (both refused by ``MeetingPage.clean()``), is treated as a meeting that does not repeat.
 
@@ -200,9 +201,8 @@ def _to_aware(value, zone, name):
     raise TypeError(f"{name} must be a date or a datetime, not {type(value).__name__}")
 
 
-def _local_starts(meeting, zone):
+def _local_starts(meeting, zone, rule):
     """The (index, naive local start) pairs of the meeting, lazily, in order."""
-    rule = rrule_for(meeting)
     if rule is None:
         yield 0, _local_naive(meeting.starts_at, zone)
         return
@@ -243,7 +243,8 @@ def occurrences(meeting, start=None, end=None, limit=None):
     high = _local_naive(end, zone) + timedelta(days=1) if end is not None else None
     changes = None
     result = []
-    for index, local_start in _local_starts(meeting, zone):
+    rule = rrule_for(meeting)
+    for index, local_start in _local_starts(meeting, zone, rule):
         if limit is not None and len(result) >= limit:
             break
         if high is not None and local_start > high:
@@ -259,7 +260,8 @@ def occurrences(meeting, start=None, end=None, limit=None):
         if changes is None:
             changes = _changes_by_date(meeting)
         change = changes.get(local_start.date())
-        if change is not None and change.excluded:
+        # Only a series can leave a date out: a single meeting keeps its only date.
+        if change is not None and change.excluded and rule is not None:
             continue
         result.append(
             Occurrence(
