@@ -17,6 +17,7 @@ from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 
 from .forms import ProcessPageForm
+from .outcomes import OutcomeSource
 from .serializers import RichTextHTMLField
 from .status import (
     PhaseKind,
@@ -210,12 +211,13 @@ class CodeUse(models.TextChoices):
     CODE_REQUIRED = "code", _("A participation code, with or without an account")
 
 
-class ParticipatoryProcessMixin(models.Model):
+class ParticipatoryProcessMixin(OutcomeSource, models.Model):
     """What every participatory page has: phases, neighbourhoods, themes, impact, contact.
 
     Concrete pages inherit from this mixin and ``Page`` (in that order) and stay thin. The core
     process interface the restitution pages read is: ``phases``, ``status``, ``current_phase``,
-    ``neighbourhoods``, ``theme_tags()`` and ``participation_summary()``.
+    ``neighbourhoods``, ``theme_tags()``, ``participation_summary()`` and the ``outcome_*``
+    methods of ``outcomes.OutcomeSource``.
     """
 
     summary = models.TextField(

@@ -20,6 +20,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_participation.outcomes import OutcomeSource
+
 from .forms import MeetingPageForm
 
 
@@ -57,7 +59,7 @@ class RegistrationMode(models.TextChoices):
     EXTERNAL = "external", _("On another site (link)")
 
 
-class CommitteeCalendarPage(RoutablePageMixin, Page):
+class CommitteeCalendarPage(RoutablePageMixin, OutcomeSource, Page):
     """A calendar for the whole town or one neighbourhood committee; its children are meetings."""
 
     committee_name = models.CharField(
