@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "wagtail_participation.consultations",
     "wagtail_participation.budgets",
     "wagtail_participation.meetings",
+    "wagtail_participation.restitution",
     "wagtail_participation.contrib.modeladmin",
     "wagtail_modeladmin",
     "wagtail.contrib.routable_page",

@@ -17,7 +17,7 @@ from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 
 from .forms import ProcessPageForm
-from .outcomes import OutcomeSource
+from .outcomes import Milestone, OutcomeSource
 from .serializers import RichTextHTMLField
 from .status import (
     PhaseKind,
@@ -382,6 +382,28 @@ class ParticipatoryProcessMixin(OutcomeSource, models.Model):
         ``figures`` are ``{"label", "value"}`` dicts, ``outcomes`` are ``{"title", "decision"}``.
         """
         return {"status": self.status, "figures": [], "outcomes": []}
+
+    def outcome_milestones(self):
+        """The phases as milestones: past ones done, the current one in progress, the next
+        ones planned. Process types with more to say (implementation updates) extend it."""
+        now = timezone.now()
+        milestones = []
+        for phase in self.phases:
+            if phase.ends_at is not None and phase.ends_at <= now:
+                status = "done"
+            elif phase.starts_at <= now:
+                status = "in_progress"
+            else:
+                status = "planned"
+            milestones.append(
+                Milestone(
+                    title=phase.display_title,
+                    date=timezone.localdate(phase.starts_at),
+                    status=status,
+                    description=phase.description,
+                )
+            )
+        return milestones
 
     # Validation -------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "wagtail_participation.consultations",
     "wagtail_participation.budgets",
     "wagtail_participation.meetings",
+    "wagtail_participation.restitution",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",

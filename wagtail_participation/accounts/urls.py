@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile_view, name="profile"),
+    path("profile/participation/", views.my_participation_view, name="my_participation"),
     path("report/<uuid:public_id>/", views.report_account_view, name="report_account"),
     path("report/done/", views.report_done_view, name="report_done"),
     path("profile/data/", privacy_views.data_export_view, name="data_export"),

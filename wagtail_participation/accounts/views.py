@@ -407,3 +407,17 @@ def report_account_view(request, public_id):
 
 def report_done_view(request):
     return render_page(request, "report_done.html")
+
+
+@login_required
+@never_cache
+def my_participation_view(request):
+    """Everything the signed-in resident did, across processes, with what became of it."""
+    from ..outcomes import participation_of
+
+    processes = {}
+    for item in participation_of(request.user):  # newest first
+        key = (item.process_title, item.process_url)
+        processes.setdefault(key, {"title": key[0], "url": key[1], "items": []})
+        processes[key]["items"].append(item)
+    return render_page(request, "my_participation.html", {"processes": list(processes.values())})
