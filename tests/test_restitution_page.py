@@ -1,0 +1,243 @@
+"""Restitution pages: the report structure, live blocks, linked pages the public may not see,
+the notification of participants, and the residents' "My participation" page."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from wagtail.models import Page, PageViewRestriction
+
+from wagtail_participation.consultations.models import (
+    AnswerStatus,
+    ConsultationPage,
+    Contribution,
+    ContributionStatus,
+    Support,
+)
+from wagtail_participation.profiles import ParticipantProfile
+from wagtail_participation.restitution.blocks import STANDARD_SECTIONS
+from wagtail_participation.restitution.models import (
+    RestitutionNotice,
+    RestitutionPage,
+    RestitutionSource,
+)
+
+from .budget_factories import make_voter
+from .conftest import NOW, make_process
+
+pytestmark = pytest.mark.django_db
+
+
+def consultation(index_page, title):
+    return make_process(index_page, title, model=ConsultationPage)
+
+
+def contribution(page, author=None, status=ContributionStatus.PUBLISHED, answer="", **fields):
+    return Contribution.objects.create(
+        page=page,
+        author=author,
+        title=fields.pop("title", "An idea"),
+        body="Some text",
+        status=status,
+        answer_status=answer,
+        answer_text=fields.pop("answer_text", "Because." if answer else ""),
+        answered_at=NOW if answer else None,
+        **fields,
+    )
+
+
+def restitution(index_page, *pages, body=None, live=True, notify=True):
+    page = RestitutionPage(title="What we heard", slug="what-we-heard", notify_participants=notify)
+    if body is not None:
+        page.body = body
+    page.sources = [RestitutionSource(page=linked) for linked in pages]
+    index_page.add_child(instance=page)
+    revision = page.save_revision()
+    if live:
+        revision.publish()
+    return RestitutionPage.objects.get(pk=page.pk)
+
+
+FIGURES_AND_DECISIONS = [
+    ("figures", {"heading": "", "figures": [], "by_neighbourhood": True}),
+    ("decisions", {"heading": "", "citizen_only": False, "count": 20}),
+]
+
+
+class TestStructure:
+    def test_a_new_page_starts_from_the_standard_report(self):
+        page = RestitutionPage(title="Restitution")
+        sections = [block.value["heading"] for block in page.body if block.block_type == "section"]
+        assert sections == [str(label) for _anchor, label in STANDARD_SECTIONS]
+        kinds = [block.block_type for block in page.body]
+        assert kinds[:4] == ["section", "text", "section", "figures"]
+        assert "decisions" in kinds and "timeline" in kinds
+
+    def test_a_page_that_is_not_participatory_cannot_be_linked(self, root_page):
+        link = RestitutionSource(page=Page.objects.get(pk=root_page.pk))
+        with pytest.raises(Exception, match="participatory page"):
+            link.clean()
+
+
+class TestLivePage:
+    def test_figures_and_decisions_of_the_linked_page_only(self, client, index_page, frozen_now):
+        square = consultation(index_page, "Market square")
+        other = consultation(index_page, "Another consultation")
+        alice, bob = make_voter("alice"), make_voter("bob")
+        accepted = contribution(
+            square, alice, title="Trees on the square", answer=AnswerStatus.ACCEPTED
+        )
+        contribution(square, bob, title="Fountain", answer=AnswerStatus.REJECTED)
+        contribution(square, bob, status=ContributionStatus.HIDDEN, title="Hidden idea")
+        contribution(other, bob, title="Elsewhere", answer=AnswerStatus.ACCEPTED)
+        Support.objects.create(contribution=accepted, user=bob)
+        page = restitution(index_page, square, body=FIGURES_AND_DECISIONS)
+        response = client.get(page.url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Market square" in content
+        assert "Trees on the square" in content and "Fountain" in content
+        assert "Hidden idea" not in content and "Elsewhere" not in content
+        assert "Citizen label" in content
+        # Two published contributions on this page; the hidden one and the other page's don't
+        # count.
+        assert "<dt>Contributions</dt><dd>2</dd>" in content
+        assert "<dt>Supports</dt><dd>1</dd>" in content
+
+    def test_residents_filter_the_decisions(self, client, index_page, frozen_now):
+        square = consultation(index_page, "Market square")
+        contribution(square, title="Trees on the square", answer=AnswerStatus.ACCEPTED)
+        contribution(square, title="Fountain", answer=AnswerStatus.REJECTED)
+        page = restitution(index_page, square, body=FIGURES_AND_DECISIONS)
+        content = client.get(page.url, {"status": "rejected"}).content.decode()
+        assert "Fountain" in content and "Trees on the square" not in content
+        for query in ({"status": "nonsense"}, {"neighbourhood": "<x>"}, {"decisions_page": "99"}):
+            response = client.get(page.url, query)
+            assert response.status_code == 200
+        assert (
+            "No decision matches these filters."
+            in client.get(page.url, {"status": "nonsense"}).content.decode()
+        )
+
+    @pytest.mark.parametrize("change", ["unpublish", "restrict", "delete"])
+    def test_a_linked_page_the_public_may_not_see_shows_nothing(
+        self, client, index_page, frozen_now, change
+    ):
+        square = consultation(index_page, "Market square")
+        contribution(square, title="Trees on the square", answer=AnswerStatus.ACCEPTED)
+        page = restitution(index_page, square, body=FIGURES_AND_DECISIONS)
+        if change == "unpublish":
+            square.unpublish()
+            note = "A linked page is not public"
+        elif change == "restrict":
+            PageViewRestriction.objects.create(
+                page=square, restriction_type=PageViewRestriction.PASSWORD, password="x"
+            )
+            note = "A linked page is not public"
+        else:
+            square.delete()
+            note = "A linked page was deleted"
+        response = client.get(page.url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert note in content
+        assert "Trees on the square" not in content
+        assert "Market square" not in content
+
+    def test_the_same_queries_for_10_or_1000_contributions(
+        self, client, index_page, frozen_now, django_assert_num_queries
+    ):
+        square = consultation(index_page, "Market square")
+        author = make_voter("alice")
+
+        def add(count):
+            Contribution.objects.bulk_create(
+                Contribution(
+                    page=square,
+                    author=author,
+                    title=f"Idea {number}",
+                    body="Text",
+                    status=ContributionStatus.PUBLISHED,
+                    answer_status=AnswerStatus.ACCEPTED,
+                    answer_text="Yes",
+                    answered_at=NOW - timedelta(minutes=number),
+                )
+                for number in range(count)
+            )
+
+        page = restitution(index_page, square)  # the standard structure, every block kind
+        add(10)
+        client.get(page.url)
+        with CaptureQueriesContext(connection) as ten:
+            assert client.get(page.url).status_code == 200
+        add(990)
+        with django_assert_num_queries(len(ten.captured_queries)):
+            response = client.get(page.url)
+        assert "1000 decisions" in response.content.decode()
+
+
+class TestNotifications:
+    def publish(self, page, callbacks):
+        with callbacks(execute=True):
+            page.save_revision().publish()
+
+    def test_each_participant_is_told_once(
+        self, index_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        square = consultation(index_page, "Market square")
+        park = consultation(index_page, "Park")
+        hidden = consultation(index_page, "Unlisted")
+        alice, bob, carol = make_voter("alice"), make_voter("bob"), make_voter("carol")
+        quiet = make_voter("quiet")
+        ParticipantProfile.objects.filter(user=quiet).update(email_on_results=False)
+        outsider = make_voter("outsider")
+        contribution(square, alice)
+        contribution(park, alice)  # two linked pages: still one e-mail
+        contribution(park, bob)
+        contribution(square, quiet)  # took part, but asked for no e-mail
+        contribution(square, carol, status=ContributionStatus.PENDING)  # not published
+        contribution(hidden, outsider)  # a page the restitution does not link
+        page = restitution(index_page, square, park, live=False)
+        mailoutbox.clear()
+        self.publish(page, django_capture_on_commit_callbacks)
+        assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "bob@example.org"]
+        assert mailoutbox[0].subject == "What became of your participation: What we heard"
+        assert page.url in mailoutbox[0].body or "/what-we-heard/" in mailoutbox[0].body
+        assert RestitutionNotice.objects.filter(sent_at__isnull=False).count() == 2
+        # Publishing again, or a new participant's arrival, never tells anyone twice.
+        contribution(square, carol)
+        mailoutbox.clear()
+        self.publish(page, django_capture_on_commit_callbacks)
+        assert [m.to for m in mailoutbox] == [["carol@example.org"]]
+
+    def test_no_e_mail_when_editors_say_so(
+        self, index_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        square = consultation(index_page, "Market square")
+        contribution(square, make_voter("alice"))
+        page = restitution(index_page, square, live=False, notify=False)
+        mailoutbox.clear()
+        self.publish(page, django_capture_on_commit_callbacks)
+        assert mailoutbox == []
+        assert not RestitutionNotice.objects.exists()
+
+
+class TestMyParticipation:
+    def test_sign_in_required(self, client):
+        url = reverse("participation_accounts:my_participation")
+        assert client.get(url).status_code == 302
+
+    def test_a_resident_sees_only_their_own_items(self, client, index_page, frozen_now):
+        square = consultation(index_page, "Market square")
+        alice, bob = make_voter("alice"), make_voter("bob")
+        contribution(square, alice, title="Trees on the square", answer=AnswerStatus.ACCEPTED)
+        contribution(square, bob, title="Bob's fountain")
+        client.force_login(alice)
+        response = client.get(reverse("participation_accounts:my_participation"))
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "Market square" in content and "Trees on the square" in content
+        assert "Bob's fountain" not in content
+        assert "private" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
