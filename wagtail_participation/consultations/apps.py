@@ -14,3 +14,9 @@ class ConsultationsConfig(AppConfig):
         from .privacy import register
 
         register()
+
+        from wagtail_participation.outcomes import register_participation
+
+        from .outcomes import items_for_user
+
+        register_participation("consultations", items_for_user)

@@ -196,6 +196,23 @@ class ConsultationPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
         ]
         return summary
 
+    # What restitution pages read (see wagtail_participation.outcomes) ------------------------
+
+    def outcome_figures(self):
+        from .outcomes import outcome_figures
+
+        return outcome_figures(self)
+
+    def outcome_decisions(self):
+        from .outcomes import outcome_decisions
+
+        return outcome_decisions(self)
+
+    def outcome_participant_ids(self):
+        from .outcomes import outcome_participant_ids
+
+        return outcome_participant_ids(self)
+
     # Sub-pages (views live in views/; see ROUTES there) -------------------------------------
 
     @path("")
