@@ -9,6 +9,10 @@ class BudgetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail_participation.outcomes import register_participation
+
+        from .outcomes import budget_participation
         from .privacy import register
 
         register()
+        register_participation("budgets", budget_participation)

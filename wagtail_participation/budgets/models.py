@@ -304,6 +304,33 @@ class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
     def results_published(self):
         return bool(self.published_results)
 
+    # What restitution pages read (outcomes.OutcomeSource), computed in outcomes.py.
+
+    def outcome_figures(self):
+        from .outcomes import budget_figures
+
+        return budget_figures(self)
+
+    def outcome_decisions(self):
+        from .outcomes import budget_decisions
+
+        return budget_decisions(self)
+
+    def outcome_results(self):
+        from .outcomes import budget_results
+
+        return budget_results(self)
+
+    def outcome_milestones(self):
+        from .outcomes import budget_milestones
+
+        return budget_milestones(self, super().outcome_milestones())
+
+    def outcome_participant_ids(self):
+        from .outcomes import participant_ids
+
+        return participant_ids(self)
+
     def participation_summary(self):
         from .summary import budget_summary
 

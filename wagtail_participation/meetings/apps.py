@@ -11,11 +11,15 @@ class MeetingsConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published
 
+        from wagtail_participation.outcomes import register_participation
+
         from .models import MeetingPage
+        from .outcomes import meeting_participation
         from .privacy import register
         from .registrations import registrations_follow_the_meeting
 
         register()
+        register_participation("meetings", meeting_participation)
         page_published.connect(
             registrations_follow_the_meeting,
             sender=MeetingPage,

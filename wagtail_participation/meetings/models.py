@@ -104,6 +104,24 @@ class CommitteeCalendarPage(RoutablePageMixin, OutcomeSource, Page):
     def get_template(self, request, *args, **kwargs):
         return "wagtail_participation/meetings/calendar_page.html"
 
+    # What restitution pages read (outcomes.OutcomeSource), computed in outcomes.py; a
+    # calendar takes no decisions and publishes no results.
+
+    def outcome_figures(self):
+        from .outcomes import calendar_figures
+
+        return calendar_figures(self)
+
+    def outcome_milestones(self):
+        from .outcomes import calendar_milestones
+
+        return calendar_milestones(self)
+
+    def outcome_participant_ids(self):
+        from .outcomes import calendar_participant_ids
+
+        return calendar_participant_ids(self)
+
     # Sub-pages (the views live in views.py) ---------------------------------------------
 
     @path("")
