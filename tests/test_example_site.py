@@ -74,6 +74,28 @@ print(json.dumps({
 """
 
 
+RESTITUTION_PROBE = """
+import json
+from django.test import Client
+from wagtail_participation.restitution.blocks import RestitutionBodyBlock
+from wagtail_participation.restitution.models import RestitutionPage
+client = Client()
+pages = {p.slug: p for p in RestitutionPage.objects.live()}
+used = set()
+for page in pages.values():
+    used |= {block.block_type for block in page.body}
+html = {slug: client.get(page.url) for slug, page in pages.items()}
+print(json.dumps({
+    "status": {slug: response.status_code for slug, response in html.items()},
+    "unused_blocks": sorted(set(RestitutionBodyBlock.base_blocks) - used),
+    "square_has_decisions": "Citizen label" in html["bilan-place-du-marche"].text
+        or "Label citoyen" in html["bilan-place-du-marche"].text,
+    "budget_has_results": "<svg" in html["bilan-budget-citoyen-2025"].text
+        and "participation-budget-results" in html["bilan-budget-citoyen-2025"].text,
+}))
+"""
+
+
 BUDGET_PROBE = """
 import json
 from django.test import Client
@@ -204,6 +226,14 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     assert meetings["cancelled_occurrence"] and meetings["left_out_date"]
     assert meetings["past_with_minutes"]
     assert meetings["registrations"] == ["confirmed"] * 3 + ["waiting"]
+
+    restitutions = probe(example_env, RESTITUTION_PROBE)
+    assert restitutions["status"] == {
+        "bilan-budget-citoyen-2025": 200,
+        "bilan-place-du-marche": 200,
+    }
+    assert restitutions["unused_blocks"] == []
+    assert restitutions["square_has_decisions"] and restitutions["budget_has_results"]
 
     signup = probe(example_env, SIGNUP_PROBE)
     assert signup == {

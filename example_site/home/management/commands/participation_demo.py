@@ -11,6 +11,7 @@ from wagtail.models import Page, Site
 from home.demo_budget import load_budgets
 from home.demo_consultation import load_consultation
 from home.demo_meetings import load_meetings
+from home.demo_restitution import load_restitutions
 from home.models import HomePage
 from wagtail_participation.budgets.models import BudgetPage
 from wagtail_participation.codes import CodeBatch
@@ -171,6 +172,7 @@ class Command(BaseCommand):
         draw = load_consultation(pages["place-du-marche"], users, neighbourhoods)
         load_budgets(pages, users, neighbourhoods)
         load_meetings(index, users, neighbourhoods)
+        load_restitutions(index, pages)
         if draw is not None:
             self.stdout.write(
                 f"Draw by lot “{draw.title}”: seed {draw.seed} "
