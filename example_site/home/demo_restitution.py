@@ -129,7 +129,7 @@ def load_restitutions(index, pages):
                     ],
                 },
             ),
-            ("documents", [document.pk]),
+            ("documents", [document]),
         ],
     )
     budget = restitution_page(
@@ -185,7 +185,7 @@ def load_restitutions(index, pages):
             ),
             section("La suite", "la-suite"),
             ("timeline", {"heading": "", "from_linked_pages": True, "steps": []}),
-            ("documents", [document.pk]),
+            ("documents", [document]),
         ],
     )
     return square, budget
