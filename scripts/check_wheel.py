@@ -18,6 +18,14 @@ REQUIRED = [
     "wagtail_participation/budgets/static/wagtail_participation/budgets/ballot.js",
     "wagtail_participation/budgets/locale/fr/LC_MESSAGES/django.po",
     "wagtail_participation/budgets/locale/fr/LC_MESSAGES/django.mo",
+    "wagtail_participation/meetings/migrations/0001_initial.py",
+    "wagtail_participation/meetings/templates/wagtail_participation/meetings/month.html",
+    "wagtail_participation/meetings/locale/fr/LC_MESSAGES/django.mo",
+    "wagtail_participation/restitution/migrations/0001_initial.py",
+    "wagtail_participation/restitution/templates/wagtail_participation/restitution/restitution_page.html",
+    "wagtail_participation/restitution/templates/wagtail_participation/blocks/chart.html",
+    "wagtail_participation/restitution/static/wagtail_participation/css/restitution-print.css",
+    "wagtail_participation/restitution/locale/fr/LC_MESSAGES/django.mo",
 ]
 FORBIDDEN_PREFIXES = ["tests/", "example_site/", "docs/", "benchmarks/"]
 

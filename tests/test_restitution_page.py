@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Page, PageViewRestriction
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from wagtail_participation.consultations.models import (
     AnswerStatus,
@@ -16,6 +17,7 @@ from wagtail_participation.consultations.models import (
     ContributionStatus,
     Support,
 )
+from wagtail_participation.privacy import anonymise_user, export_personal_data
 from wagtail_participation.profiles import ParticipantProfile
 from wagtail_participation.restitution.blocks import STANDARD_SECTIONS
 from wagtail_participation.restitution.models import (
@@ -241,3 +243,57 @@ class TestMyParticipation:
         assert "Market square" in content and "Trees on the square" in content
         assert "Bob's fountain" not in content
         assert "private" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+class TestEditors:
+    def add_url(self, index_page):
+        return reverse(
+            "wagtailadmin_pages:add",
+            args=("participation_restitution", "restitutionpage", index_page.pk),
+        )
+
+    def form(self, linked_pk):
+        return nested_form_data(
+            {
+                "title": "What we heard",
+                "slug": "what-we-heard",
+                "intro": "",
+                "sources": inline_formset([{"page": str(linked_pk)}], min=1),
+                "body": streamfield(
+                    [("section", {"heading": "What we heard", "anchor": "what-we-heard"})]
+                ),
+                "notify_participants": "",
+                "action-publish": "1",
+            }
+        )
+
+    def test_an_editor_publishes_a_restitution_of_a_consultation(
+        self, client, admin_user, index_page, frozen_now
+    ):
+        square = consultation(index_page, "Market square")
+        client.force_login(admin_user)
+        response = client.post(self.add_url(index_page), self.form(square.pk))
+        assert response.status_code == 302
+        page = RestitutionPage.objects.get(slug="what-we-heard")
+        assert page.live
+        assert [source.page_id for source in page.sources.all()] == [square.pk]
+
+    def test_a_page_that_is_not_participatory_is_refused(
+        self, client, admin_user, index_page, root_page
+    ):
+        client.force_login(admin_user)
+        response = client.post(self.add_url(index_page), self.form(root_page.pk))
+        assert response.status_code == 200
+        assert "Choose a consultation, a budget" in response.content.decode()
+        assert not RestitutionPage.objects.exists()
+
+
+def test_notices_are_in_the_data_export_and_erased_with_the_account(index_page, frozen_now):
+    square = consultation(index_page, "Market square")
+    alice = make_voter("alice")
+    page = restitution(index_page, square, notify=False)
+    RestitutionNotice.objects.create(restitution=page, user=alice, sent_at=NOW)
+    (row,) = export_personal_data(alice)["restitution"]["notified_of"]
+    assert row["restitution"] == "What we heard"
+    anonymise_user(alice)
+    assert not RestitutionNotice.objects.exists()

@@ -13,7 +13,9 @@ class RestitutionConfig(AppConfig):
 
         from .models import RestitutionPage
         from .notifications import restitution_published
+        from .privacy import register
 
+        register()
         page_published.connect(
             restitution_published,
             sender=RestitutionPage,
