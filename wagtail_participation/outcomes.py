@@ -163,6 +163,20 @@ class OutcomeSource:
         return set()
 
 
+def share_site_root_paths(pages):
+    """Let ``pages`` share one lookup of the sites' root paths, for their ``url``.
+
+    Without a request, each page looks them up in the cache on its first ``url``: one query
+    per page with a database cache. Wagtail keeps them on the page in this attribute.
+    """
+    if pages:
+        from wagtail.models import Site
+
+        paths = Site.get_site_root_paths()
+        for page in pages:
+            page._wagtail_cached_site_root_paths = paths
+
+
 # "My participation" -------------------------------------------------------------------------
 
 ACTION_LABELS = {

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.utils.translation import gettext
-from wagtail.models import Site
 
 from wagtail_participation.outcomes import (
     Decision,
@@ -19,6 +18,7 @@ from wagtail_participation.outcomes import (
     FundedItem,
     Milestone,
     ParticipationItem,
+    share_site_root_paths,
 )
 
 from .models import (
@@ -41,18 +41,6 @@ DECIDED_STATUSES = (
 
 
 # URLs -----------------------------------------------------------------------------------------
-
-
-def share_site_root_paths(pages):
-    """Let ``pages`` share one lookup of the sites' root paths.
-
-    Without a request, each page looks them up in the cache on its first ``url``: one query
-    per page with a database cache. Wagtail keeps them on the page in this attribute.
-    """
-    if pages:
-        paths = Site.get_site_root_paths()
-        for page in pages:
-            page._wagtail_cached_site_root_paths = paths
 
 
 def page_url(page):

@@ -10,26 +10,18 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
-from wagtail.models import Site
 
-from wagtail_participation.outcomes import Figure, Milestone, ParticipationItem
+from wagtail_participation.outcomes import (
+    Figure,
+    Milestone,
+    ParticipationItem,
+    share_site_root_paths,
+)
 
 from . import ical, recurrence
 from .models import CommitteeCalendarPage, MeetingPage, Registration, RegistrationStatus
 
 UPCOMING_MILESTONES = 5
-
-
-def share_site_root_paths(pages):
-    """Let ``pages`` share one lookup of the sites' root paths.
-
-    Without a request, each page looks them up in the cache on its first ``url``: one query
-    per page with a database cache. Wagtail keeps them on the page in this attribute.
-    """
-    if pages:
-        paths = Site.get_site_root_paths()
-        for page in pages:
-            page._wagtail_cached_site_root_paths = paths
 
 
 def calendar_meetings(calendar):
