@@ -214,6 +214,26 @@ class TestNotifications:
         self.publish(page, django_capture_on_commit_callbacks)
         assert [m.to for m in mailoutbox] == [["carol@example.org"]]
 
+    def test_a_batch_that_fails_is_sent_at_the_next_publication(
+        self, index_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        square = consultation(index_page, "Market square")
+        contribution(square, make_voter("alice"))
+        page = restitution(index_page, square, live=False)
+
+        def refuse(self, messages):
+            raise ConnectionError("mail server down")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(EmailBackend, "send_messages", refuse)
+            self.publish(page, django_capture_on_commit_callbacks)  # the task fails
+        assert RestitutionNotice.objects.get().sent_at is None
+        mailoutbox.clear()
+        self.publish(page, django_capture_on_commit_callbacks)
+        assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+
     def test_no_e_mail_when_editors_say_so(
         self, index_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks
     ):

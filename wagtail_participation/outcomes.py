@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Figures ------------------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ ACTION_LABELS = {
     "comment": _("Comment"),
     "response": _("Questionnaire answered"),
     "project": _("Project proposed"),
-    "ballot": _("Vote"),
+    "ballot": pgettext_lazy("my participation", "Vote"),
     "registration": _("Registration"),
 }
 

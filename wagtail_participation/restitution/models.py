@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.fields import StreamField
@@ -32,14 +33,14 @@ class RestitutionPage(Page):
         RestitutionBodyBlock(),
         blank=True,
         default=standard_structure,
-        verbose_name=_("report"),
+        verbose_name=pgettext_lazy("restitution page", "report"),
     )
     notify_participants = models.BooleanField(
         _("e-mail the participants when published"),
         default=True,
         help_text=_(
-            "Once, at the first publication: every resident who took part in the linked pages "
-            "and accepted e-mails about results gets a link to this page."
+            "At each publication, residents who took part in the linked pages, accept e-mails "
+            "about results and were not told yet get a link to this page: each one once."
         ),
     )
 

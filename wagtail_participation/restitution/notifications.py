@@ -84,15 +84,24 @@ def send_notices(notice_pks):
     """E-mail the residents of these notices, each one at most once."""
     now = timezone.now()
     notices = RestitutionNotice.objects.filter(pk__in=notice_pks, sent_at__isnull=True)
+    claimed = []
     messages = []
     for notice in notices.select_related("restitution", "user"):
         address = getattr(notice.user, notice.user.get_email_field_name(), "")
         if not address or not claim(notice.pk, now):
             continue
+        claimed.append(notice.pk)
         messages.append(notice_email(notice.restitution, address))
     if not messages:
         return 0
-    return get_connection().send_messages(messages) or 0
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:
+        # Release the batch, so that the next publication tries again; the mail server may
+        # have taken some of it, which the error does not say.
+        RestitutionNotice.objects.filter(pk__in=claimed).update(sent_at=None)
+        logger.exception("Restitution notices %s could not be sent.", claimed)
+        raise
 
 
 def notice_email(page, address):
