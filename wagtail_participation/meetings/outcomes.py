@@ -39,16 +39,8 @@ def held_occurrences(meetings, now):
     ]
 
 
-def calendar_figures(calendar):
-    """Meetings held so far, their attendees, and the residents registered to them.
-
-    "attendees" adds up the attendance editors recorded on each meeting held (one number per
-    meeting page, even for a series); "participants" are the distinct accounts with a
-    confirmed registration to an occurrence held so far.
-    """
-    now = timezone.now()
-    held = held_occurrences(calendar_meetings(calendar), now)
-    held_meetings = {occurrence.meeting.pk: occurrence.meeting for occurrence in held}
+def held_participant_ids(calendar, held, now):
+    """The accounts with a confirmed registration to one of the ``held`` occurrences."""
     held_starts = {(occurrence.meeting.pk, occurrence.start) for occurrence in held}
     registrations = (
         Registration.objects.filter(
@@ -59,14 +51,26 @@ def calendar_figures(calendar):
         .values_list("meeting_id", "occurrence_start", "user_id")
         .distinct()
     )
-    participants = {
+    return {
         user_id
         for meeting_id, start, user_id in registrations
         if (meeting_id, start) in held_starts
     }
+
+
+def calendar_figures(calendar):
+    """Meetings held so far, their attendees, and the residents registered to them.
+
+    "attendees" adds up the attendance editors recorded on each meeting held (one number per
+    meeting page, even for a series); "participants" are the distinct accounts with a
+    confirmed registration to an occurrence held so far.
+    """
+    now = timezone.now()
+    held = held_occurrences(calendar_meetings(calendar), now)
+    held_meetings = {occurrence.meeting.pk: occurrence.meeting for occurrence in held}
     attendees = sum(meeting.attendee_count or 0 for meeting in held_meetings.values())
     return [
-        Figure("participants", len(participants)),
+        Figure("participants", len(held_participant_ids(calendar, held, now))),
         Figure("meetings", len(held)),
         Figure("attendees", attendees),
     ]
@@ -104,14 +108,11 @@ def calendar_milestones(calendar):
 
 
 def calendar_participant_ids(calendar):
-    """Accounts with a confirmed registration to a live, public meeting of the calendar."""
-    return set(
-        Registration.objects.filter(
-            meeting__in=calendar_meetings(calendar), status=RegistrationStatus.CONFIRMED
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    """The participants the figures count: confirmed places at occurrences held so far.
+    Residents registered only to meetings to come have not taken part yet."""
+    now = timezone.now()
+    held = held_occurrences(calendar_meetings(calendar), now)
+    return held_participant_ids(calendar, held, now)
 
 
 # "My participation" ---------------------------------------------------------------------------
