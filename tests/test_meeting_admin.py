@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from wagtail_participation.conf import settings
 from wagtail_participation.meetings.models import Registration, RegistrationStatus
-from wagtail_participation.meetings.reminders import reminder_window
+from wagtail_participation.meetings.reminders import due_registrations, reminder_window
 
 from .budget_factories import make_voter
 from .conftest import NOW
@@ -206,3 +206,16 @@ def test_reminder_window_is_the_next_day():
     start, end = reminder_window(FIRST)
     assert start == FIRST
     assert end == FIRST + timedelta(hours=24)
+
+
+def test_finding_due_reminders_reads_each_table_once(root_page, django_assert_num_queries):
+    calendar = make_calendar(root_page)
+    for number in range(5):
+        meeting = add_meeting(calendar, title=f"Committee {number}")
+        Registration.objects.create(
+            meeting=meeting, occurrence_start=FIRST, user=make_voter(f"r{number}"), created_at=NOW
+        )
+    # Registrations with their meetings, then the meetings' occurrence changes.
+    with django_assert_num_queries(2):
+        due = due_registrations(FIRST - timedelta(hours=2))
+    assert len(due) == 5

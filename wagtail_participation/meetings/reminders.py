@@ -38,14 +38,18 @@ def due_registrations(now=None):
     """Confirmed registrations not reminded yet, for occurrences in the window that still take
     place."""
     start, end = reminder_window(now)
-    registrations = Registration.objects.filter(
-        status=RegistrationStatus.CONFIRMED,
-        reminded_at__isnull=True,
-        occurrence_start__gt=start,
-        occurrence_start__lte=end,
-        created_at__lt=F("occurrence_start") - LEAD_TIME,
-        meeting__live=True,
-    ).select_related("meeting")
+    registrations = (
+        Registration.objects.filter(
+            status=RegistrationStatus.CONFIRMED,
+            reminded_at__isnull=True,
+            occurrence_start__gt=start,
+            occurrence_start__lte=end,
+            created_at__lt=F("occurrence_start") - LEAD_TIME,
+            meeting__live=True,
+        )
+        .select_related("meeting")
+        .prefetch_related("meeting__occurrence_changes")
+    )
     due = []
     for registration in registrations:
         meeting = registration.meeting
