@@ -211,16 +211,6 @@ class QuoteBlock(blocks.StructBlock):
         label = _("Quote")
 
 
-class QuotesBlock(blocks.ListBlock):
-    def __init__(self, **kwargs):
-        super().__init__(QuoteBlock(), **kwargs)
-
-    class Meta:
-        icon = "openquote"
-        label = _("Residents' words")
-        template = TEMPLATES + "quotes.html"
-
-
 class YouSaidWeDidRowBlock(blocks.StructBlock):
     you_said = blocks.TextBlock(label=_("you said"), max_length=1000)
     we_did = blocks.TextBlock(label=_("we did"), max_length=1000)
@@ -228,26 +218,6 @@ class YouSaidWeDidRowBlock(blocks.StructBlock):
     class Meta:
         icon = "arrow-right"
         label = _("You said, we did")
-
-
-class YouSaidWeDidBlock(blocks.ListBlock):
-    def __init__(self, **kwargs):
-        super().__init__(YouSaidWeDidRowBlock(), **kwargs)
-
-    class Meta:
-        icon = "arrow-right"
-        label = _("You said, we did")
-        template = TEMPLATES + "you_said_we_did.html"
-
-
-class DocumentsBlock(blocks.ListBlock):
-    def __init__(self, **kwargs):
-        super().__init__(DocumentChooserBlock(label=_("document")), **kwargs)
-
-    class Meta:
-        icon = "doc-full"
-        label = _("Documents")
-        template = TEMPLATES + "documents.html"
 
 
 class RestitutionBodyBlock(blocks.StreamBlock):
@@ -262,9 +232,24 @@ class RestitutionBodyBlock(blocks.StreamBlock):
     budget_results = BudgetResultsBlock()
     chart = ChartBlock()
     timeline = TimelineBlock()
-    quotes = QuotesBlock()
-    you_said_we_did = YouSaidWeDidBlock()
-    documents = DocumentsBlock()
+    quotes = blocks.ListBlock(
+        QuoteBlock(),
+        icon="openquote",
+        label=_("Residents' words"),
+        template=TEMPLATES + "quotes.html",
+    )
+    you_said_we_did = blocks.ListBlock(
+        YouSaidWeDidRowBlock(),
+        icon="arrow-right",
+        label=_("You said, we did"),
+        template=TEMPLATES + "you_said_we_did.html",
+    )
+    documents = blocks.ListBlock(
+        DocumentChooserBlock(label=_("document")),
+        icon="doc-full",
+        label=_("Documents"),
+        template=TEMPLATES + "documents.html",
+    )
 
 
 # The standard report structure new restitution pages start from ----------------------------
