@@ -18,8 +18,10 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from wagtail_participation.outcomes import OutcomeSource
+from wagtail_participation.templating import page_context
 
 from .blocks import RestitutionBodyBlock, standard_structure
+from .report import Restitution
 
 
 class RestitutionPage(Page):
@@ -61,10 +63,6 @@ class RestitutionPage(Page):
         return "wagtail_participation/restitution/restitution_page.html"
 
     def get_context(self, request, *args, **kwargs):
-        from wagtail_participation.templating import page_context
-
-        from .report import Restitution
-
         context = super().get_context(request, *args, **kwargs)
         context.update(page_context(restitution=Restitution(self, request)))
         return context
