@@ -51,6 +51,17 @@ def theme_filter(method="filter_theme"):
     )
 
 
+def _keep_queryset(queryset, name, value):
+    return queryset
+
+
+def sort_filter(choices):
+    """A sort select the view reads itself: it validates the value and filters nothing."""
+    return django_filters.ChoiceFilter(
+        label=_("Sort"), choices=choices, empty_label=None, method=_keep_queryset
+    )
+
+
 class ParticipationFilterSet(django_filters.FilterSet):
     """Filters for a participation index. The queryset is of ``Page`` rows, of any type."""
 

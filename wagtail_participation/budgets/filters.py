@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from wagtail_participation.filters import theme_filter
+from wagtail_participation.filters import sort_filter, theme_filter
 
 from .models import BudgetEnvelope, BudgetProject, BudgetProjectTheme, ProjectStatus
 
@@ -45,12 +45,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         empty_label=_("All statuses"),
         method="filter_status",
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort"),
-        choices=SORT_CHOICES,
-        empty_label=None,
-        method="keep_queryset",
-    )
+    sort = sort_filter(SORT_CHOICES)
 
     class Meta:
         model = BudgetProject
@@ -120,6 +115,3 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status=value)
-
-    def keep_queryset(self, queryset, name, value):
-        return queryset

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from wagtail_participation.filters import neighbourhood_filter, theme_filter
+from wagtail_participation.filters import neighbourhood_filter, sort_filter, theme_filter
 from wagtail_participation.models import Neighbourhood
 
 from .models import AnswerStatus, Contribution, ContributionTheme
@@ -40,12 +40,7 @@ class ContributionFilterSet(django_filters.FilterSet):
         empty_label=_("All contributions"),
         method="filter_answer",
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort"),
-        choices=SORT_CHOICES,
-        empty_label=None,
-        method="keep_queryset",
-    )
+    sort = sort_filter(SORT_CHOICES)
 
     class Meta:
         model = Contribution
@@ -98,6 +93,3 @@ class ContributionFilterSet(django_filters.FilterSet):
         if value == NO_ANSWER:
             return queryset.filter(answer_status=AnswerStatus.NONE)
         return queryset.filter(answer_status=value)
-
-    def keep_queryset(self, queryset, name, value):
-        return queryset
