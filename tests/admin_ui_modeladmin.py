@@ -88,3 +88,44 @@ def test_modeladmin_profile_export_needs_the_permission(client, django_user_mode
     assert client.get(url).status_code == 200
     refused = client.get(url, {"export": "csv"})
     assert "text/csv" not in refused.get("Content-Type", "")
+
+
+def test_modeladmin_staff_see_and_open_the_records_of_their_own_pages_only(
+    client, django_user_model, time_machine
+):
+    """Page permissions say where staff act, in this admin UI too (see staff.py)."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    from wagtail_participation.models import ParticipationIndexPage as Index
+
+    from .budget_factories import make_budget, make_project
+    from .conftest import NOW, default_site_root
+
+    time_machine.move_to(NOW, tick=False)
+    home = default_site_root()
+    ours = home.add_child(instance=Index(title="Ours", slug="ours"))
+    theirs = home.add_child(instance=Index(title="Theirs", slug="theirs"))
+    our_project = make_project(make_budget(ours, title="Our budget"), "Our benches", 100)
+    their_project = make_project(make_budget(theirs, title="Their budget"), "Their trees", 100)
+    reviewer = django_user_model.objects.create_user("reviewer", "r@town.example", "pw")
+    team = Group.objects.create(name="Our team")
+    team.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="review_budgetproject"),
+    )
+    GroupPagePermission.objects.create(
+        group=team, page=ours, permission=Permission.objects.get(codename="change_page")
+    )
+    reviewer.groups.add(team)
+    client.force_login(reviewer)
+
+    listing = client.get(reverse("participation_budgets_budgetproject_modeladmin_index"))
+    assert "Our benches" in listing.text and "Their trees" not in listing.text
+    inspect = "participation_budgets_budgetproject_modeladmin_inspect"
+    assert client.get(reverse(inspect, args=[our_project.pk])).status_code == 200
+    # wagtail-modeladmin answers "permission denied" by sending staff back to the dashboard.
+    refused = client.get(reverse(inspect, args=[their_project.pk]))
+    assert (refused.status_code, refused["Location"]) == (302, reverse("wagtailadmin_home"))
+    edit = "participation_budgets_budgetproject_modeladmin_edit"
+    assert client.get(reverse(edit, args=[their_project.pk])).status_code == 302

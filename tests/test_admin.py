@@ -107,7 +107,7 @@ def test_modeladmin_ui_lists_neighbourhoods():
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout, result.stdout
+    assert "6 passed" in result.stdout, result.stdout
 
 
 def test_editor_creates_a_neighbourhood_and_gets_clear_errors(client, editor):

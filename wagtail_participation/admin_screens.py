@@ -35,6 +35,9 @@ class AdminScreen:
     export_permission: str = ""
     # False for records that only residents create (profiles, reports): no "Add" button.
     creatable: bool = True
+    # Path from the model to its participatory page ("page", "contribution__page"): staff then
+    # see and act on the records of pages they may edit only (see ``staff.py``).
+    page_field: str = ""
     # Dotted paths of base classes with custom views, one per admin UI.
     wagtail_viewset: str = ""
     modeladmin_class: str = ""
@@ -98,6 +101,8 @@ ADMIN_SCREENS = [
         list_display=("label", "prefix", "size", "used_count", "expires_at", "page", "created_at"),
         search_fields=("label", "prefix"),
         ordering=("-created_at",),
+        # Batches without a process are valid everywhere: superusers only see and change them.
+        page_field="page",
         wagtail_viewset="wagtail_participation.code_admin.CodeBatchViewSet",
         modeladmin_class="wagtail_participation.contrib.modeladmin.code_admin.CodeBatchModelAdmin",
     ),

@@ -9,3 +9,12 @@ def neutralise_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+class FormulaSafeCSVMixin:
+    """For views built on Wagtail's ``SpreadsheetExportMixin`` (admin listings, modeladmin):
+    their XLSX cells are never formulas, and with this their CSV cells are not either."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return neutralise_formula(value) if export_format == self.FORMAT_CSV else value

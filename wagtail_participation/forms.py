@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -49,3 +50,26 @@ class PlainTextField(forms.CharField):
 TOO_LONG = _(
     "Your text is %(show_value)d characters long; the limit is %(limit_value)d characters."
 )
+
+
+# The largest id a database column holds (PostgreSQL's bigint, SQLite's integer). A larger
+# number typed in an address, a filter or a form is found nowhere; handed to the database
+# driver, it would be a server error.
+MAX_ID = 2**63 - 1
+
+
+def is_possible_id(value):
+    return str(value).isdigit() and int(value) <= MAX_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model chosen by id, where a value that cannot be an id is an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_possible_id(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)

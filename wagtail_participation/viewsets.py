@@ -1,6 +1,7 @@
 """Wagtail's own admin (viewsets and snippets) built from the declared admin screens."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -9,7 +10,20 @@ from wagtail.permissions import register_permission_policy
 from wagtail.search import index
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import staff
 from .admin_screens import MENU_ICON, MENU_LABEL, MENU_ORDER, admin_screens
+from .exports import FormulaSafeCSVMixin
+
+# The views of a screen that list records or show one; each is limited to the pages the member
+# of staff may edit when the screen has a ``page_field``.
+SCOPED_VIEWS = (
+    "index_view_class",
+    "edit_view_class",
+    "delete_view_class",
+    "inspect_view_class",
+    "history_view_class",
+    "usage_view_class",
+)
 
 
 def export_permission_index_view(base, permission):
@@ -26,6 +40,29 @@ def export_permission_index_view(base, permission):
             return super().dispatch(request, *args, **kwargs)
 
     return IndexView
+
+
+def page_scoped_view(base, page_field, listing):
+    """``base`` limited to the records of pages the member of staff may edit.
+
+    ``listing``: the view lists the model's records (the index view); the others show one
+    record (their own querysets, such as a history's log entries, are not the model's).
+    """
+
+    class PageScopedView(base):
+        if listing:
+
+            def get_base_queryset(self):
+                return staff.managed(super().get_base_queryset(), self.request.user, page_field)
+
+        def get_object(self, *args, **kwargs):
+            instance = super().get_object(*args, **kwargs)
+            if not staff.may_manage(self.request.user, staff.page_of(instance, page_field)):
+                raise Http404
+            return instance
+
+    PageScopedView.__name__ = base.__name__
+    return PageScopedView
 
 
 class NoCreationPermissionPolicy(ModelPermissionPolicy):
@@ -59,14 +96,23 @@ def build_viewset(screen):
         attrs["search_fields"] = list(screen.search_fields)
     if screen.list_export:
         attrs["list_export"] = list(screen.list_export)
+        index_view = base.index_view_class
+        attrs["index_view_class"] = type(index_view.__name__, (FormulaSafeCSVMixin, index_view), {})
     if screen.ordering:
         attrs["ordering"] = list(screen.ordering)
     if not screen.creatable:
         register_permission_policy(model, NoCreationPermissionPolicy(model))
     if screen.export_permission:
         attrs["index_view_class"] = export_permission_index_view(
-            base.index_view_class, screen.export_permission
+            attrs.get("index_view_class", base.index_view_class), screen.export_permission
         )
+    if screen.page_field:
+        for view in SCOPED_VIEWS:
+            attrs[view] = page_scoped_view(
+                attrs.get(view, getattr(base, view)),
+                screen.page_field,
+                listing=view == "index_view_class",
+            )
     if not screen.snippet:
         attrs["name"] = f"participation_{model._meta.model_name}"
         attrs["url_prefix"] = f"participation/{model._meta.model_name}"
