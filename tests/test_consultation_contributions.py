@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
+from wagtail.models import GroupPagePermission, Page
 
 from wagtail_participation.consultations.models import (
     AnswerStatus,
@@ -59,6 +60,19 @@ def consultation(index_page, neighbourhoods, frozen_now):
         themes=["Green spaces", "Mobility"],
         model=ConsultationPage,
     )
+
+
+def give_page_rights(user):
+    """Staff act on the pages they may edit: "Edit" on the whole tree (see staff.py)."""
+    group = Group.objects.create(name=f"Editors of every page ({user.username})")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=Page.get_first_root_node(),
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    user.groups.add(group)
 
 
 def make_resident(django_user_model, name="Inès", email=None, complete=True):
@@ -445,6 +459,10 @@ def test_contribution_with_pre_moderation_waits_and_moderators_are_told(
     django_user_model.objects.create_superuser("admin", "admin@example.org", "pw")
     moderator = django_user_model.objects.create_user("mod", "mod@example.org", "pw")
     moderator.user_permissions.add(Permission.objects.get(codename="moderate_contribution"))
+    give_page_rights(moderator)
+    # A moderator of another part of the site is not told about this page.
+    elsewhere = django_user_model.objects.create_user("other", "other@example.org", "pw")
+    elsewhere.user_permissions.add(Permission.objects.get(codename="moderate_contribution"))
     django_user_model.objects.create_user("editor", "editor@example.org", "pw")
     tag = Tag.objects.get(name="Mobility")
 
@@ -610,6 +628,21 @@ def test_resident_text_is_escaped_everywhere(signed_in, post, consultation, resi
     assert "&lt;a href=&quot;javascript:alert(1)&quot;&gt;click&lt;/a&gt;" in content
     assert "<img" not in content
     assert "&lt;b onmouseover=alert(3)&gt;hi&lt;/b&gt;" in content
+
+
+def test_a_title_holds_on_one_line(signed_in, post, consultation, mailoutbox, django_user_model):
+    """A crafted request may put line breaks in a title: they cannot add e-mail headers."""
+    django_user_model.objects.create_superuser("admin", "admin@example.org", "pw")
+
+    post(
+        url(consultation, "contribute/"),
+        contribution_data(title="Benches\r\nBcc: victim@example.org \n  here"),
+    )
+
+    assert Contribution.objects.get().title == "Benches Bcc: victim@example.org here"
+    (message,) = mailoutbox
+    assert "\n" not in message.subject and message.bcc == []
+    assert message.message()["Bcc"] is None
 
 
 def test_csrf_token_is_required(consultation, resident):

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
+from wagtail.models import GroupPagePermission, ModelLogEntry, Page
 
 from wagtail_participation.consultations import draw as draws
 from wagtail_participation.consultations.models import (
@@ -512,6 +512,14 @@ def moderator(db, django_user_model):
     group.permissions.add(
         Permission.objects.get(codename="access_admin"),
         Permission.objects.get(codename="moderate_contribution"),
+    )
+    # Staff act on the pages they may edit (see staff.py): here, every page.
+    GroupPagePermission.objects.create(
+        group=group,
+        page=Page.get_first_root_node(),
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
     )
     user.groups.add(group)
     return user

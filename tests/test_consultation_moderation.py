@@ -14,9 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
+from wagtail.models import GroupPagePermission, ModelLogEntry, Page
 
 from wagtail_participation.conf import settings
 from wagtail_participation.consultations import moderation
@@ -45,11 +45,27 @@ modeladmin_ui = pytest.mark.skipif(
 
 
 def grant(user, *codenames):
+    """Model permissions, on every page of the tree (staff act on pages they may edit)."""
     for codename in codenames:
         app_label, name = codename.split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=name)
         )
+    if not user.groups.exists():
+        give_page_rights(user)
+
+
+def give_page_rights(user):
+    """Staff act on the pages they may edit: "Edit" on the whole tree (see staff.py)."""
+    group = Group.objects.create(name=f"Editors of every page ({user.username})")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=Page.get_first_root_node(),
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    user.groups.add(group)
 
 
 def csv_rows(response):
@@ -623,6 +639,9 @@ def test_modeladmin_lists_and_filters_the_queue(client, moderator, queue):
     assert "Trees along the quay" in reported and "More benches" not in reported
     pending = client.get(MODELADMIN_LIST, {"status__exact": "pending"}).text
     assert "More benches" in pending and "Trees along" not in pending
+    by_page = client.get(MODELADMIN_LIST, {"page__id__exact": queue["pending"].page_id}).text
+    assert "More benches" in by_page and "Trees along" in by_page
+    assert client.get(MODELADMIN_LIST, {"page__id__exact": "9" * 25}).status_code == 200
     rows = csv_rows(client.get(MODELADMIN_LIST, {"export": "csv"}))
     assert "Market square" in rows[1] and "mail.example" not in repr(rows)
 

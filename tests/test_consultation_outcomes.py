@@ -436,10 +436,13 @@ def test_pending_hidden_and_withdrawn_items_say_so(world, residents):
     assert ("contribution", "Changed my mind", "Withdrawn by its author", "") in karim
     # His reply to a hidden comment is not on the site: no link, but not hidden itself.
     assert ("comment", "More trees", "", "") in karim
-    # Nora supported a contribution hidden since.
-    assert ("support", "Rude idea", "Hidden by a moderator (reason: Insulting)", "") in summary(
-        items_for_user(residents["nora"])
-    )
+    # Nora supported and commented on marc's contribution, hidden since: she no longer sees
+    # its title, nor the reason the moderator gave marc.
+    nora = summary(items_for_user(residents["nora"]))
+    gone = f"Contribution no. {world['rude'].pk}, no longer published"
+    assert ("support", gone, "Hidden by a moderator", "") in nora
+    assert ("comment", gone, "", "") in nora
+    assert "Rude idea" not in repr(nora) and "Insulting" not in repr(nora)
 
 
 def test_draft_and_unpublished_consultations_are_left_out(index_page, residents, frozen_now):

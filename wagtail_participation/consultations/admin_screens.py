@@ -1,8 +1,10 @@
 """The moderation queue: contributions and comments, in the "Participation" admin menu.
 
 Only moderators see these screens: users with ``participation_consultations.moderate_contribution``
-or the model's change permission (see ``moderation.ModerationPermissionPolicy``). Nobody adds
-contributions or comments from the admin: residents write them.
+or the model's change permission (see ``moderation.ModerationPermissionPolicy``), and only for
+the consultations they may edit in the page tree (``page_field``, see
+``wagtail_participation.staff``). Nobody adds contributions or comments from the admin:
+residents write them.
 """
 
 from wagtail_participation.admin_screens import AdminScreen
@@ -36,6 +38,7 @@ ADMIN_SCREENS = [
             "support_count",
         ),
         ordering=("-created_at",),
+        page_field="page",
         wagtail_viewset=f"{VIEWS}.ContributionViewSet",
         modeladmin_class=f"{VIEWS}.ContributionModelAdmin",
         extra={
@@ -69,6 +72,7 @@ ADMIN_SCREENS = [
         list_filter=("status",),  # and "reported", added by the views
         search_fields=("body",),
         ordering=("-created_at",),
+        page_field="contribution__page",
         wagtail_viewset=f"{VIEWS}.CommentViewSet",
         modeladmin_class=f"{VIEWS}.CommentModelAdmin",
         extra={

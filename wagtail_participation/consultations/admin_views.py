@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_list_or_404
+from django.http import Http404
 from django.utils.functional import cached_property, classproperty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,7 +36,9 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogContext
 
+from wagtail_participation import staff
 from wagtail_participation.exports import neutralise_formula
+from wagtail_participation.forms import IdChoiceField, is_possible_id
 
 from . import moderation
 from .models import (
@@ -98,6 +100,12 @@ def reported_comments(queryset):
 
 
 REPORTED_CHOICES = [("yes", _("With reports to resolve"))]
+
+
+class PageChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
+
+
 NO_ANSWER = "none"
 
 
@@ -109,9 +117,12 @@ class ContributionFilterSet(WagtailFilterSet):
         widget=forms.RadioSelect,
         method="filter_answer_status",
     )
-    page = django_filters.ModelChoiceFilter(
+    page = PageChoiceFilter(
         label=_("Consultation"),
-        queryset=lambda request: ConsultationPage.objects.order_by("title"),
+        # Only the consultations the member of staff looks after.
+        queryset=lambda request: staff.managed(
+            ConsultationPage.objects.all(), request.user, "pk"
+        ).order_by("title"),
         empty_label=_("All"),
     )
     reported = django_filters.ChoiceFilter(
@@ -163,6 +174,8 @@ LISTINGS = {
     Contribution: (annotate_contributions, ContributionFilterSet, search_contributions),
     Comment: (annotate_comments, CommentFilterSet, search_comments),
 }
+# The path from each model to its consultation: staff act on the pages they may edit only.
+PAGE_FIELDS = {Contribution: "page", Comment: "contribution__page"}
 
 
 class ModerationIndexView(IndexView):
@@ -467,17 +480,35 @@ class ModerationBulkAction(BulkAction):
         return super().dispatch(request, *args, **kwargs)
 
     def check_perm(self, obj):
-        return moderation.can_moderate(self.request.user, self.model)
+        return moderation.can_moderate(self.request.user, self.model) and staff.may_manage(
+            self.request.user, staff.page_of(obj, PAGE_FIELDS[self.model])
+        )
 
-    @classmethod
-    def get_queryset(cls, model, object_ids):
-        ids = [pk for pk in object_ids if str(pk).isdigit()]
-        return get_list_or_404(model, pk__in=ids)
+    def managed(self, queryset):
+        return staff.managed(queryset, self.request.user, PAGE_FIELDS[self.model])
+
+    def get_actionable_objects(self):
+        """The selected items, all on consultations this member of staff looks after.
+
+        An id that is not a number, not found, or on another team's consultation refuses the
+        whole selection (404): nothing is half done, nothing tells what the id is.
+        """
+        object_ids = self.request.GET.getlist("id")
+        if "all" in object_ids:
+            ids = set(self.get_all_objects_in_listing_query(self.request.GET.get("childOf")))
+        else:
+            if not all(is_possible_id(pk) for pk in object_ids):
+                raise Http404
+            ids = {int(pk) for pk in object_ids}
+        objects = list(self.managed(self.model.objects.filter(pk__in=ids)).order_by("pk"))
+        if not objects or len(objects) != len(ids):
+            raise Http404
+        return objects, {"items_with_no_access": []}
 
     def get_all_objects_in_listing_query(self, parent_id):
         """ "Select all" acts on the listing as filtered and searched, not on every row."""
         annotate, filterset_class, search = LISTINGS[self.model]
-        queryset = annotate(self.model.objects.all())
+        queryset = annotate(self.managed(self.model.objects.all()))
         filterset = filterset_class(self.request.GET, queryset=queryset, request=self.request)
         if not filterset.is_valid():
             return []
@@ -649,6 +680,22 @@ def _modeladmin_classes():
         def user_can_delete_obj(self, user, obj):
             return self._can(user, "delete")
 
+    class ConsultationListFilter(SimpleListFilter):
+        """The consultations this member of staff looks after, not every page of the site."""
+
+        title = Contribution._meta.get_field("page").verbose_name
+        parameter_name = "page__id__exact"  # the parameter of Django's own related filter
+
+        def lookups(self, request, model_admin):
+            pages = staff.managed(ConsultationPage.objects.all(), request.user, "pk")
+            return [(page.pk, page.title) for page in pages.order_by("title")]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if not value:
+                return queryset
+            return queryset.filter(page_id=value) if is_possible_id(value) else queryset.none()
+
     class ReportedListFilter(SimpleListFilter):
         title = _("reports")
         parameter_name = "reported"
@@ -678,7 +725,11 @@ def _modeladmin_classes():
             return type(self).annotate(super().get_queryset(request))
 
         def get_list_filter(self, request):
-            return (*super().get_list_filter(request), ReportedListFilter)
+            filters = [
+                ConsultationListFilter if name == "page" else name
+                for name in super().get_list_filter(request)
+            ]
+            return (*filters, ReportedListFilter)
 
         def author_name(self, obj):
             return obj.author_name

@@ -1,7 +1,8 @@
 """Wagtail admin screens to announce and perform draws by lot, at /admin/participation/draws/.
 
 Editors who may moderate contributions (``participation_consultations.moderate_contribution``)
-or superusers see every consultation with its draws, announce a draw (title and number of
+or superusers see the consultations they may edit in the page tree (see
+``wagtail_participation.staff``) with their draws, announce a draw (title and number of
 contributions: the seed's hash is public at once) and perform it later with a POST button.
 Both actions are recorded in Wagtail's audit log.
 
@@ -11,6 +12,7 @@ Importing this module registers the hooks: the app's ``wagtail_hooks.py`` import
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.utils.decorators import method_decorator
@@ -22,6 +24,9 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from wagtail_participation import staff
+from wagtail_participation.forms import is_possible_id
 
 from . import draw as draws
 from .models import ConsultationPage, Draw
@@ -39,6 +44,18 @@ class DrawPermissionMixin:
         if not can_manage_draws(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+def managed_consultations(user):
+    """The consultations whose draws ``user`` may see, announce and perform."""
+    return staff.managed(ConsultationPage.objects.all(), user, "pk")
+
+
+def managed_page_or_404(user, page_id):
+    """Another team's consultation is not found, as one that does not exist."""
+    if not is_possible_id(page_id):
+        raise Http404
+    return get_object_or_404(managed_consultations(user), pk=page_id)
 
 
 class AnnounceDrawForm(forms.Form):
@@ -62,9 +79,11 @@ class DrawIndexView(DrawPermissionMixin, WagtailAdminTemplateMixin, TemplateView
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["consultations"] = ConsultationPage.objects.annotate(
-            draw_count=Count("draws")
-        ).order_by("title")
+        context["consultations"] = (
+            managed_consultations(self.request.user)
+            .annotate(draw_count=Count("draws"))
+            .order_by("title")
+        )
         return context
 
 
@@ -72,9 +91,11 @@ class PageDrawsView(DrawPermissionMixin, WagtailAdminTemplateMixin, TemplateView
     template_name = "wagtail_participation/consultations/admin/draws_page.html"
     header_icon = "resubmit"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.page = get_object_or_404(ConsultationPage, pk=kwargs["page_id"])
+    def dispatch(self, request, *args, **kwargs):
+        # The permission first (403), then the page among those this member of staff edits.
+        if can_manage_draws(request.user):
+            self.page = managed_page_or_404(request.user, kwargs["page_id"])
+        return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
         return _("Draws by lot")
@@ -119,6 +140,8 @@ class PageDrawsView(DrawPermissionMixin, WagtailAdminTemplateMixin, TemplateView
 class PerformDrawView(DrawPermissionMixin, View):
     def post(self, request, pk):
         draw = get_object_or_404(Draw.objects.select_related("page"), pk=pk)
+        if not staff.may_manage(request.user, draw.page):
+            raise Http404
         try:
             draws.perform(draw, user=request.user)
         except draws.DrawError as error:

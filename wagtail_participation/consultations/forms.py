@@ -126,6 +126,10 @@ class ContributionForm(HoneypotFormMixin, forms.Form):
         else:
             del self.fields["themes"]
 
+    def clean_title(self):
+        """A title holds on one line (it is an e-mail subject too): line breaks become spaces."""
+        return " ".join(self.cleaned_data["title"].split())
+
     def clean(self):
         cleaned_data = super().clean()
         latitude = cleaned_data.get("latitude")

@@ -15,6 +15,8 @@ from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from wagtail_participation.staff import PageScopedPolicyMixin
+
 from .models import (
     AnswerStatus,
     Comment,
@@ -56,8 +58,15 @@ def can_moderate(user, model=Contribution):
     )
 
 
-class ModerationPermissionPolicy(ModelPermissionPolicy):
-    """Moderators list, inspect and edit; nobody adds what residents write; delete as usual."""
+class ModerationPermissionPolicy(PageScopedPolicyMixin, ModelPermissionPolicy):
+    """Moderators list, inspect and edit; nobody adds what residents write; delete as usual.
+
+    On one item, they act only if they may edit its consultation page (``staff.py``).
+    """
+
+    def __init__(self, model, page_field="page"):
+        super().__init__(model)
+        self.page_field = page_field
 
     def user_has_permission(self, user, action):
         if action == "add":
@@ -93,7 +102,7 @@ class ModerationPermissionPolicy(ModelPermissionPolicy):
 # Registered on import, before Wagtail builds the admin screens (which import this module
 # through admin_views) and would otherwise give these models a fallback policy.
 register_permission_policy(Contribution, ModerationPermissionPolicy(Contribution))
-register_permission_policy(Comment, ModerationPermissionPolicy(Comment))
+register_permission_policy(Comment, ModerationPermissionPolicy(Comment, "contribution__page"))
 
 
 # Decisions -------------------------------------------------------------------------------------

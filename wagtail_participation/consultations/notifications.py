@@ -29,6 +29,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django_tasks import task
 
+from wagtail_participation.staff import may_manage
+
 from .models import Comment, Contribution, ContributionStatus
 
 logger = logging.getLogger(__name__)
@@ -79,8 +81,12 @@ def site_name():
     return getattr(django_settings, "WAGTAIL_SITE_NAME", "") or ""
 
 
-def moderator_emails():
-    """Addresses of active users who may moderate contributions, superusers included."""
+def moderator_emails(page):
+    """Addresses of active users who may moderate the contributions of ``page``.
+
+    Superusers, and moderators who may edit ``page`` in the page tree: another team's
+    moderators are not told about this page's contributions (see ``wagtail_participation.staff``).
+    """
     User = get_user_model()
     permission = Permission.objects.filter(
         codename="moderate_contribution",
@@ -95,7 +101,7 @@ def moderator_emails():
         )
         .distinct()
     )
-    return sorted({email_of(user) for user in users} - {""})
+    return sorted({email_of(user) for user in users if may_manage(user, page)} - {""})
 
 
 def on_commit(func, *args):
@@ -132,7 +138,7 @@ def send_moderation_email(contribution_pk, reason, comment_pk=None):
         )
         if comment is None:
             return 0
-    recipients = moderator_emails()
+    recipients = moderator_emails(contribution.page)
     if not recipients:
         logger.warning("Nobody can moderate contributions: no e-mail sent for %s", contribution_pk)
         return 0

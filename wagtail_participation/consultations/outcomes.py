@@ -219,6 +219,18 @@ def contribution_outcome(contribution):
     return str(contribution.get_status_display())  # pending or withdrawn
 
 
+def as_seen_by(user, contribution):
+    """(title, outcome) of a contribution ``user`` supported or commented on.
+
+    Once someone else's contribution is no longer published, its supporters and commenters
+    see neither its title nor the moderator's reason: only that it is no longer published.
+    """
+    if contribution.status == ContributionStatus.PUBLISHED or contribution.author_id == user.pk:
+        return contribution.title, contribution_outcome(contribution)
+    title = _("Contribution no. %(id)s, no longer published") % {"id": contribution.pk}
+    return title, str(contribution.get_status_display())
+
+
 def item(links, page, action, title, date, outcome="", url="", **extra):
     return ParticipationItem(
         process_title=page.title,
@@ -255,19 +267,22 @@ def support_items(user, links):
         "contribution__page"
     )
     # A contribution hidden or withdrawn since the support says so instead of an answer.
-    return [
-        item(
-            links,
-            support.contribution.page,
-            "support",
-            support.contribution.title,
-            support.created_at,
-            contribution_outcome(support.contribution),
-            links.contribution_url(support.contribution),
-            answer_status=support.contribution.answer_status,
+    items = []
+    for support in supports:
+        title, outcome = as_seen_by(user, support.contribution)
+        items.append(
+            item(
+                links,
+                support.contribution.page,
+                "support",
+                title,
+                support.created_at,
+                outcome,
+                links.contribution_url(support.contribution),
+                answer_status=support.contribution.answer_status,
+            )
         )
-        for support in supports
-    ]
+    return items
 
 
 def comment_items(user, links):
@@ -288,7 +303,7 @@ def comment_items(user, links):
                 links,
                 comment.contribution.page,
                 "comment",
-                comment.contribution.title,
+                as_seen_by(user, comment.contribution)[0],
                 comment.created_at,
                 hidden_outcome(comment) if hidden else "",
                 f"{url}#comment-{comment.pk}" if url and visible else "",
