@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from wagtail.models import ModelLogEntry, PageLogEntry
+from wagtail.models import GroupPagePermission, ModelLogEntry, Page, PageLogEntry
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from wagtail_participation.budgets import admin_views
@@ -32,6 +32,7 @@ from wagtail_participation.budgets.models import (
 )
 from wagtail_participation.budgets.results import compute_results, results_json
 from wagtail_participation.conf import settings
+from wagtail_participation.models import ParticipationIndexPage
 
 from .admin_menu import main_menu
 from .budget_factories import VOTE_ENDED, VOTE_OPEN, make_budget, make_project, make_voter
@@ -53,11 +54,27 @@ def grant(user, *codenames):
         )
 
 
-def make_staff(django_user_model, username, *codenames, groups=()):
+def page_team():
+    """A group that may edit every page: staff act on the budgets they may edit only."""
+    group, created = Group.objects.get_or_create(name="Budget team")
+    if created:
+        GroupPagePermission.objects.create(
+            group=group,
+            page=Page.get_first_root_node(),
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename="change_page"
+            ),
+        )
+    return group
+
+
+def make_staff(django_user_model, username, *codenames, groups=(), page_rights=True):
     user = django_user_model.objects.create_user(username, f"{username}@town.example", "pw")
     grant(user, "wagtailadmin.access_admin", *codenames)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
+    if page_rights:
+        user.groups.add(page_team())
     return user
 
 
@@ -104,7 +121,7 @@ def page_editor(django_user_model):
 
 @pytest.fixture
 def outsider(django_user_model):
-    return make_staff(django_user_model, "outsider")
+    return make_staff(django_user_model, "outsider", page_rights=False)
 
 
 @pytest.fixture
@@ -432,7 +449,6 @@ def test_clerks_reach_the_paper_ballot_form_from_the_ballot_listing(client, cler
     client.force_login(clerk)
     menu = main_menu(client.get(reverse("wagtailadmin_home")).text)
     assert menu["Participation"] == [["/admin/participation/ballot/"]]
-    assert "Budget results" not in menu
     listing = client.get(reverse("participation_ballot:index"))
     start = reverse("participation_budgets_admin:paper_ballot_budgets")
     assert f'href="{start}"' in listing.text and "Enter a paper ballot" in listing.text
@@ -874,7 +890,7 @@ def test_users_without_rights_are_refused_everywhere(client, outsider, budget, b
         results_url(budget, "publish"),
     ):
         response = client.get(url)
-        assert response.status_code in (302, 403), url
+        assert response.status_code in (302, 403, 404), url
         assert "Skate park" not in response.text, url
     client.post(paper_url(town), {"paper_reference": "9", "projects": pks("Skate park")})
     client.post(
@@ -886,14 +902,70 @@ def test_users_without_rights_are_refused_everywhere(client, outsider, budget, b
 
 
 @wagtail_ui
-def test_clerks_do_not_review_projects_nor_see_results(client, clerk, budget):
+def test_clerks_do_not_review_projects_nor_publish_results(client, clerk, ended):
+    """Clerks edit the budget pages they enter ballots for: they see the results they count,
+    but publishing needs the page permission to publish."""
     client.force_login(clerk)
     assert client.get(project_list_url()).status_code in (302, 403)
-    assert client.get(results_url(budget)).status_code in (302, 403)
-    assert client.get(reverse("participation_budgets_admin:results_index")).status_code in (
-        302,
-        403,
+    assert client.get(results_url(ended)).status_code == 200
+    fingerprint = admin_views.ballots_fingerprint(ended)
+    response = client.post(results_url(ended, "publish"), {"fingerprint": fingerprint})
+    assert response.status_code in (302, 403)
+    assert not BudgetResult.objects.exists()
+
+
+@wagtail_ui
+def test_staff_act_only_on_the_budgets_of_the_pages_they_may_edit(
+    client, django_user_model, budget, ballots, index_page
+):
+    """A member of staff with every budget permission, but page rights on another part of the
+    site only, finds none of this budget's projects, ballots, paper ballot forms or results."""
+    elsewhere = index_page.get_parent().add_child(
+        instance=ParticipationIndexPage(title="Elsewhere", slug="elsewhere")
     )
+    team = Group.objects.create(name="Elsewhere team")
+    GroupPagePermission.objects.create(
+        group=team,
+        page=elsewhere,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    other = make_staff(
+        django_user_model,
+        "other",
+        *[
+            f"participation_budgets.{p.codename}"
+            for p in Permission.objects.filter(content_type__app_label="participation_budgets")
+        ],
+        page_rights=False,
+    )
+    other.groups.add(team)
+    client.force_login(other)
+    skate = project("Skate park")
+    town = budget.envelope_list[0]
+
+    assert "Skate park" not in client.get(project_list_url()).text
+    assert (
+        "Budget citoyen"
+        not in client.get(reverse("participation_budgets_admin:paper_ballot_budgets")).text
+    )
+    for url in (
+        project_edit_url(skate),
+        reverse("participation_ballot:inspect", args=[ballots["paper"].pk]),
+        paper_url(town),
+        results_url(budget),
+    ):
+        assert client.get(url).status_code == 404, url
+    client.post(paper_url(town), {"paper_reference": "9", "projects": pks("Skate park")})
+    client.post(reverse("participation_ballot:delete", args=[ballots["paper"].pk]))
+    added = client.post(
+        reverse("participation_budgetproject:add"),
+        project_form(skate, page=budget.pk, title="Intruder"),
+    )
+    assert added.status_code == 200
+    assert Ballot.objects.count() == 2
+    assert not BudgetProject.objects.filter(title="Intruder").exists()
 
 
 @wagtail_ui

@@ -384,3 +384,21 @@ def test_export_asks_for_an_envelope_when_there_are_several(index_page, neighbou
     election = pabulib.parse(text)
     assert election.meta["subunit"] == "Centre"
     assert "selected" not in election.project_columns  # results not published
+
+
+def test_resident_text_in_an_export_stays_in_its_field_and_on_its_line(index_page, frozen_now):
+    """A `;`, a quote or a line break in a title neither adds a field nor starts a line, and
+    the project's own parser reads back exactly the title (on one line)."""
+    page = make_budget(index_page, phases=VOTE_ENDED)
+    titles = {
+        make_project(page, title, 1000).pk: title
+        for title in ['Benches; "new" ones', "=1+1 <script>x</script>", "Two\r\nX-INJECTED:1;"]
+    }
+
+    text = run("participation_export_pabulib", page.pk)
+
+    assert not [line for line in text.splitlines() if line.startswith("X-INJECTED")]
+    election = pabulib.parse(text)
+    names = {int(row["project_id"]): row["name"] for row in election.projects}
+    assert names == {pk: " ".join(title.split()) for pk, title in titles.items()}
+    assert election.project_columns == ["project_id", "cost", "votes", "name", "category"]

@@ -632,6 +632,28 @@ def test_a_resident_submits_a_project(client, submission_budget, resident):
     assert "Benches in the park" not in text(client.get(url(submission_budget)))
 
 
+def test_titles_and_names_are_kept_on_one_line(client, submission_budget, resident):
+    """A line break typed (or posted) in a title, a place or a name would start a new line in
+    a CSV cell or a `.pb` file: it becomes a space; the description keeps its lines."""
+    client.force_login(resident)
+
+    response = client.post(
+        url(submission_budget, "submit/"),
+        submit_data(
+            title="Benches\r\nX-INJECTED:1",
+            location="Parc\nde la   Souchez",
+            proposer_name="Friends\rof the park",
+        ),
+    )
+
+    assert response.status_code == 302
+    project = BudgetProject.objects.get()
+    assert project.title == "Benches X-INJECTED:1"
+    assert project.location == "Parc de la Souchez"
+    assert project.proposer_name == "Friends of the park"
+    assert project.description == "Ten benches\nalong the river."
+
+
 def test_themes_are_chosen_among_the_page_themes(client, submission_budget, resident):
     from taggit.models import Tag
 

@@ -2,8 +2,10 @@
 
 Projects are reviewed and edited by holders of ``participation_budgets.review_budgetproject``
 or of the model's own permissions; ballots are listed for holders of any ballot permission and
-nobody edits them (see ``admin_views.py``). Entering paper ballots and publishing results have
-their own screens, registered by ``wagtail_hooks.py``.
+nobody edits them (see ``admin_views.py``). Staff see and act on the projects and ballots of
+the budgets they may edit only (``page_field``, see ``wagtail_participation/staff.py``).
+Entering paper ballots and publishing results have their own screens, registered by
+``wagtail_hooks.py``.
 """
 
 from wagtail_participation.admin_screens import AdminScreen
@@ -29,6 +31,7 @@ ADMIN_SCREENS = [
             "created_at",
         ),
         ordering=("-created_at",),
+        page_field="page",
         wagtail_viewset=f"{VIEWS}.ProjectViewSet",
         modeladmin_class=f"{VIEWS}.ProjectModelAdmin",
         extra={
@@ -56,6 +59,7 @@ ADMIN_SCREENS = [
         list_filter=("page", "envelope", "channel"),
         search_fields=("receipt", "paper_reference"),
         ordering=("-created_at",),
+        page_field="page",
         wagtail_viewset=f"{VIEWS}.BallotViewSet",
         modeladmin_class=f"{VIEWS}.BallotModelAdmin",
         extra={

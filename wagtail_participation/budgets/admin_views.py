@@ -22,6 +22,9 @@ Who may do what
     Nobody changes a ballot.
     Results: editors of the budget page (page permission "change") see the preview; publishing
     and withdrawing need the page permission "publish".
+    Every right is also limited to the budgets the member of staff may edit in the page tree
+    (``wagtail_participation.staff``): projects, ballots and paper ballots of other teams'
+    budgets are neither listed, nor offered in forms, nor accepted in a submission.
 """
 
 import functools
@@ -33,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -54,6 +58,8 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from wagtail_participation.exports import neutralise_formula
+from wagtail_participation.forms import MAX_ID, IdChoiceField
+from wagtail_participation.staff import PageScopedPolicyMixin, managed, may_manage
 
 from .ballots import BallotRefused, ballot_projects, cast_ballot, phase_errors
 from .models import (
@@ -110,9 +116,10 @@ class GrantedByPermissionPolicy(ModelPermissionPolicy):
         return self._get_users_with_any_permission_codenames(codenames)
 
 
-class ProjectPermissionPolicy(GrantedByPermissionPolicy):
+class ProjectPermissionPolicy(PageScopedPolicyMixin, GrantedByPermissionPolicy):
     """Reviewers list, inspect and edit projects; adding and deleting need the model's own
-    permissions, and a project that received votes cannot be deleted."""
+    permissions, and a project that received votes cannot be deleted. Each project only for
+    staff who may edit its budget page."""
 
     granted_by = {
         "view": ("change_budgetproject", "review_budgetproject"),
@@ -122,12 +129,13 @@ class ProjectPermissionPolicy(GrantedByPermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         if action == "delete" and project_has_votes(instance):
             return False
-        return self.user_has_permission(user, action)
+        return super().user_has_permission_for_instance(user, action, instance)
 
 
-class BallotPermissionPolicy(GrantedByPermissionPolicy):
+class BallotPermissionPolicy(PageScopedPolicyMixin, GrantedByPermissionPolicy):
     """Staff who enter paper ballots (``add_ballot``) or delete them see the ballots; nobody
-    changes a ballot; only paper ballots are deleted, and only before publication."""
+    changes a ballot; only paper ballots are deleted, and only before publication. Each ballot
+    only for staff who may edit its budget page."""
 
     granted_by = {"view": ("add_ballot", "delete_ballot")}
     denied = ("change",)
@@ -135,7 +143,7 @@ class BallotPermissionPolicy(GrantedByPermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         if action == "delete" and not ballot_is_deletable(instance):
             return False
-        return self.user_has_permission(user, action)
+        return super().user_has_permission_for_instance(user, action, instance)
 
 
 # Registered on import, before the viewsets are built: they would otherwise get a fallback policy.
@@ -172,8 +180,10 @@ def ballot_is_deletable(ballot):
     return not published
 
 
-def can_enter_paper_ballots(user):
-    return user.is_active and ballot_policy().user_has_permission(user, "add")
+def can_enter_paper_ballots(user, page=None):
+    """Whether ``user`` enters paper ballots (on ``page``, when given: a budget they may edit)."""
+    allowed = user.is_active and ballot_policy().user_has_permission(user, "add")
+    return allowed and (page is None or may_manage(user, page))
 
 
 def can_see_results(user, page):
@@ -210,17 +220,27 @@ def envelope_label(envelope):
     return f"{envelope.page.title} – {envelope.display_name}"
 
 
-def all_envelopes(request=None):
-    return BudgetEnvelope.objects.select_related("page", "neighbourhood").order_by(
+def managed_envelopes(user):
+    """The envelopes of the budgets ``user`` may edit."""
+    return managed(BudgetEnvelope.objects.select_related("page", "neighbourhood"), user).order_by(
         "page__title", "page_id", "sort_order", "pk"
     )
 
 
-def all_budgets(request=None):
-    return BudgetPage.objects.order_by("title", "pk")
+def managed_budgets(user):
+    """The budgets ``user`` may edit."""
+    return managed(BudgetPage.objects.all(), user, "pk").order_by("title", "pk")
 
 
-class EnvelopeChoiceField(forms.ModelChoiceField):
+def envelopes_for_filter(request):
+    return managed_envelopes(request.user)
+
+
+def budgets_for_filter(request):
+    return managed_budgets(request.user)
+
+
+class EnvelopeChoiceField(IdChoiceField):
     """Envelopes named with their budget: "Whole town" alone would be ambiguous."""
 
     def label_from_instance(self, envelope):
@@ -231,15 +251,19 @@ class EnvelopeFilter(django_filters.ModelChoiceFilter):
     field_class = EnvelopeChoiceField
 
 
+class BudgetFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
+
+
 # Projects --------------------------------------------------------------------------------------
 
 
 class ProjectFilterSet(WagtailFilterSet):
-    page = django_filters.ModelChoiceFilter(
-        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All budgets")
+    page = BudgetFilter(
+        label=_("Participatory budget"), queryset=budgets_for_filter, empty_label=_("All budgets")
     )
     envelope = EnvelopeFilter(
-        label=_("Envelope"), queryset=all_envelopes, empty_label=_("All envelopes")
+        label=_("Envelope"), queryset=envelopes_for_filter, empty_label=_("All envelopes")
     )
 
     class Meta:
@@ -270,15 +294,16 @@ class ProjectAdminForm(WagtailAdminModelForm):
         self.previous_status = self.instance.status if self.instance.pk else None
         page = self.fields.get("page")
         envelope = self.fields.get("envelope")
+        # Only the budgets this member of staff may edit, and their envelopes.
         if page is not None:
-            page.queryset = all_budgets()
+            page.queryset = managed_budgets(self.for_user)
         if envelope is not None:
             if self.instance.pk:
                 envelope.queryset = BudgetEnvelope.objects.filter(
                     page_id=self.instance.page_id
                 ).select_related("neighbourhood")
             else:
-                envelope.queryset = all_envelopes()
+                envelope.queryset = managed_envelopes(self.for_user)
                 envelope.label_from_instance = envelope_label
         if page is not None and self.instance.pk:
             page.disabled = True
@@ -375,7 +400,8 @@ class ProjectCreateView(generic.CreateView):
 
     def get_initial_form_instance(self):
         page_id = self.request.GET.get("page", "")
-        page = BudgetPage.objects.filter(pk=page_id).first() if page_id.isdigit() else None
+        budgets = managed_budgets(self.request.user)
+        page = budgets.filter(pk=page_id).first() if page_id.isdigit() else None
         return BudgetProject(page=page) if page is not None else None
 
 
@@ -417,11 +443,11 @@ class ProjectViewSet(ModelViewSet):
 
 
 class BallotFilterSet(WagtailFilterSet):
-    page = django_filters.ModelChoiceFilter(
-        label=_("Participatory budget"), queryset=all_budgets, empty_label=_("All budgets")
+    page = BudgetFilter(
+        label=_("Participatory budget"), queryset=budgets_for_filter, empty_label=_("All budgets")
     )
     envelope = EnvelopeFilter(
-        label=_("Envelope"), queryset=all_envelopes, empty_label=_("All envelopes")
+        label=_("Envelope"), queryset=envelopes_for_filter, empty_label=_("All envelopes")
     )
 
     class Meta:
@@ -584,9 +610,9 @@ class PaperBallotBudgetsView(PaperBallotPermissionMixin, WagtailAdminTemplateMix
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        budgets = BudgetPage.objects.annotate(
+        budgets = managed_budgets(self.request.user).annotate(
             paper_count=Count("ballots", filter=Q(ballots__channel=BallotChannel.PAPER))
-        ).order_by("title", "pk")
+        )
         context["budgets"] = [
             {"page": page, "closed": phase_errors(page, BallotChannel.PAPER, now)}
             for page in budgets
@@ -594,12 +620,25 @@ class PaperBallotBudgetsView(PaperBallotPermissionMixin, WagtailAdminTemplateMix
         return context
 
 
+def get_object_or_404_by_id(queryset, pk, **filters):
+    """``get_object_or_404``, where an id too large for the database is not found either."""
+    if pk > MAX_ID:
+        raise Http404
+    return get_object_or_404(queryset, pk=pk, **filters)
+
+
 class BudgetPageViewMixin:
-    """Views of one budget page, ``page_id`` in the URL."""
+    """Views of one budget page, ``page_id`` in the URL: a budget of another team (one the
+    member of staff may not edit) is not found."""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.page = get_object_or_404(BudgetPage, pk=kwargs["page_id"])
+        self.page = get_object_or_404_by_id(BudgetPage, kwargs["page_id"])
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_manage(request.user, self.page):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
         return self.page.title
@@ -668,9 +707,9 @@ class PaperBallotView(
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.envelope = get_object_or_404(
+        self.envelope = get_object_or_404_by_id(
             BudgetEnvelope.objects.select_related("neighbourhood"),
-            pk=kwargs["envelope_id"],
+            kwargs["envelope_id"],
             page=self.page,
         )
 
@@ -829,10 +868,9 @@ class ResultsPermissionMixin(BudgetPageViewMixin):
     publishing = False
 
     def dispatch(self, request, *args, **kwargs):
-        allowed = (can_publish_results if self.publishing else can_see_results)(
-            request.user, self.page
-        )
-        if not allowed:
+        if not can_see_results(request.user, self.page):
+            raise Http404  # another team's budget
+        if self.publishing and not can_publish_results(request.user, self.page):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -916,7 +954,7 @@ class ResultsView(ResultsPermissionMixin, WagtailAdminTemplateMixin, TemplateVie
             can_publish=can_publish_results(user, self.page),
             paper_ballots_url=(
                 reverse("participation_budgets_admin:paper_ballot_envelopes", args=[self.page.pk])
-                if can_enter_paper_ballots(user) and not self.published
+                if can_enter_paper_ballots(user, self.page) and not self.published
                 else ""
             ),
             ballots_url=listing_url(Ballot, page=self.page.pk),

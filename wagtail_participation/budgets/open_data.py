@@ -144,6 +144,12 @@ def themes_of(project):
     return [name[:TAG_LENGTH] for name in names if name]
 
 
+def one_line(text):
+    """``text`` on one line: a line break typed in a title must not start a line of the file
+    (the format quotes it, but many readers of `.pb` files read line by line)."""
+    return " ".join(str(text).split())
+
+
 def shortened(text, length):
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -376,11 +382,11 @@ def town_name(page):
 
 def export_meta(page, envelope, several_envelopes):
     meta = dict(page.pabulib_meta)
-    meta.setdefault("description", page.title)
+    meta.setdefault("description", one_line(page.title))
     meta.setdefault("country", country())
-    meta.setdefault("unit", town_name(page))
+    meta.setdefault("unit", one_line(town_name(page)))
     if several_envelopes:
-        meta["subunit"] = str(envelope.display_name)
+        meta["subunit"] = one_line(envelope.display_name)
     dates = vote_dates(page)
     meta.setdefault("instance", (dates.get("date_begin") or "")[-4:] or str(page.pk))
     meta.update(dates)
@@ -458,8 +464,8 @@ def election_for(page, envelope=None, selected=None):
             "project_id": key,
             "cost": amount_text(project.estimated_cost),
             "votes": counts[key],
-            "name": project.title,
-            "category": ",".join(item.tag.name for item in project.theme_items.all()),
+            "name": one_line(project.title),
+            "category": ",".join(one_line(item.tag.name) for item in project.theme_items.all()),
         }
         if selected is not None:
             row["selected"] = int(key in chosen)

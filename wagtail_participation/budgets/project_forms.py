@@ -1,7 +1,8 @@
 """The form residents fill in to submit a project to a participatory budget.
 
-Everything residents type is plain text, stored as typed (line breaks normalised) and escaped
-wherever it is shown. Costs are checked against the page's limits and the chosen envelope.
+Everything residents type is plain text, stored as typed (line breaks normalised; titles and
+names on one line) and escaped wherever it is shown. Costs are checked against the page's
+limits and the chosen envelope.
 """
 
 import re
@@ -39,6 +40,14 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
+class OneLineField(PlainTextField):
+    """A title or a name: line breaks and runs of spaces become one space, so that it stays on
+    one line wherever it goes (a page heading, a CSV cell, a line of a `.pb` file)."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())
+
+
 class EnvelopeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, envelope):
         return format_lazy(
@@ -49,7 +58,7 @@ class EnvelopeChoiceField(forms.ModelChoiceField):
 
 
 class ProjectForm(HoneypotFormMixin, forms.Form):
-    title = PlainTextField(
+    title = OneLineField(
         label=_("Title of the project"),
         max_length=TITLE_MAX_LENGTH,
         help_text=format_lazy(
@@ -109,14 +118,14 @@ class ProjectForm(HoneypotFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose among the themes of this budget.")},
     )
-    location = PlainTextField(
+    location = OneLineField(
         label=_("Location"),
         max_length=LOCATION_MAX_LENGTH,
         required=False,
         help_text=_("An address or a place, for example “Square Jean Jaurès”."),
         error_messages={"max_length": TOO_LONG},
     )
-    proposer_name = PlainTextField(
+    proposer_name = OneLineField(
         label=_("Name shown on the project"),
         max_length=PROPOSER_NAME_MAX_LENGTH,
         required=False,

@@ -73,7 +73,7 @@ class PaperBallotsButton(PageMenuItem):
         return reverse("participation_budgets_admin:paper_ballot_envelopes", args=[self.page.pk])
 
     def is_shown(self, user):
-        return admin_views.can_enter_paper_ballots(user)
+        return admin_views.can_enter_paper_ballots(user, self.page)
 
 
 @hooks.register("register_page_listing_more_buttons")

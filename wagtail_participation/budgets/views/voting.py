@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from wagtail_participation.eligibility import account_url, check_eligibility
+from wagtail_participation.forms import MAX_ID
 from wagtail_participation.models import CodeUse
 from wagtail_participation.ratelimit import ratelimit_post
 from wagtail_participation.status import PhaseKind
@@ -43,8 +44,6 @@ PROJECT_FIELD = "project"
 RECEIPTS_SESSION_KEY = "participation_budget_receipts"
 # Refusals that the code form on the page answers by itself.
 CODE_REFUSALS = ("sign_in_or_code", "code_required")
-# Primary keys are 64-bit integers: a larger number in a form would be a database error.
-MAX_PK = 2**63 - 1
 
 
 # URLs and the session ------------------------------------------------------------------------
@@ -264,7 +263,7 @@ def parse_project_ids(request):
             pk = int(value)
         except (TypeError, ValueError):
             pk = 0
-        ids.append(pk if 0 < pk <= MAX_PK else 0)
+        ids.append(pk if 0 < pk <= MAX_ID else 0)
     return ids
 
 
