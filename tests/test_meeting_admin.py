@@ -5,10 +5,11 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from wagtail.models import GroupPagePermission, Page
 
 from wagtail_participation.conf import settings
 from wagtail_participation.meetings.models import Registration, RegistrationStatus
@@ -22,13 +23,25 @@ from .test_meeting_registrations import add_meeting
 pytestmark = pytest.mark.skipif(settings.ADMIN_UI != "wagtail", reason="Wagtail's admin UI")
 
 
-def make_staff(django_user_model, username, *codenames):
+def make_staff(django_user_model, username, *codenames, pages=None):
+    """Staff with these model permissions, acting on ``pages`` (the whole tree by default:
+    the "Edit" page permission on the root page)."""
     user = django_user_model.objects.create_user(username, f"{username}@town.example", "pw")
     for codename in ("wagtailadmin.access_admin", *codenames):
         app_label, name = codename.split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=name)
         )
+    group = Group.objects.create(name=f"Pages of {username}")
+    for page in pages or [Page.get_first_root_node()]:
+        GroupPagePermission.objects.create(
+            group=group,
+            page=page,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename="change_page"
+            ),
+        )
+    user.groups.add(group)
     return user
 
 
@@ -118,6 +131,32 @@ def test_nobody_adds_edits_or_deletes_registrations(client, django_user_model, r
     )
     assert Registration.objects.filter(pk=pk).exists()
     assert client.get(reverse("participation_registration:inspect", args=[pk])).status_code == 200
+
+
+def test_staff_see_the_registrations_of_the_pages_they_may_edit_only(
+    client, django_user_model, root_page, registrations
+):
+    """A neighbourhood team with "Edit" on its own calendar never sees another's registrations."""
+    other_calendar = make_calendar(root_page, title="Other committees")
+    elsewhere = add_meeting(other_calendar, title="Another team's meeting")
+    theirs = Registration.objects.create(
+        meeting=elsewhere, occurrence_start=FIRST, user=make_voter("carol")
+    )
+    team = make_staff(
+        django_user_model,
+        "team",
+        "participation_meetings.view_registration",
+        pages=[registrations[0].meeting.get_parent()],
+    )
+    client.force_login(team)
+    listing = client.get(index_url()).content.decode()
+    assert "Green spaces committee" in listing and "Another team&#x27;s meeting" not in listing
+    response = client.get(index_url(), {"export": "csv"})
+    export = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "Green spaces committee" in export and "Another team" not in export
+    inspect = "participation_registration:inspect"
+    assert client.get(reverse(inspect, args=[registrations[0].pk])).status_code == 200
+    assert client.get(reverse(inspect, args=[theirs.pk])).status_code == 404
 
 
 def test_staff_without_the_permission_cannot_list(client, django_user_model, registrations):

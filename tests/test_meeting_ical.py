@@ -158,7 +158,7 @@ class TestCalendar:
         cal = parse(feed(request_, name="Committees, Meadows"))
         assert cal["VERSION"] == "2.0"
         assert cal["PRODID"] == ical.PRODID
-        assert cal["X-WR-CALNAME"] == "Committees, Meadows"
+        assert cal["X-WR-CALNAME"].to_ical() == b"Committees\\, Meadows"  # escaped text
         assert cal["X-WR-TIMEZONE"] == "Europe/Paris"
         assert b"X-PUBLISHED-TTL:PT1H\r\n" in cal.to_ical()
         assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in cal.to_ical()
@@ -169,6 +169,17 @@ class TestCalendar:
         assert cal.get_missing_tzids() == set()
         # The time zone comes before the events that use it.
         assert [c.name for c in cal.subcomponents] == ["VTIMEZONE", "VEVENT"]
+
+    def test_line_breaks_in_names_add_no_property(self, calendar_page, request_, frozen_now):
+        title = "Café\r\nX-INJECTED:1"
+        meeting = add_meeting(calendar_page, title=title, address="Hall\r\nX-INJECTED:2")
+        for content in (
+            ical.meeting_ics(meeting, meeting.get_full_url(request_)),
+            ical.calendar_feed([meeting], title, lambda m: "", description=title),
+        ):
+            cal = parse(content)
+            assert not [c for c in cal.walk() if "X-INJECTED" in c]
+            assert b"\r\nX-INJECTED" not in content
 
     def test_an_empty_calendar_is_valid(self, frozen_now):
         cal = parse(ical.calendar_feed([], "Nothing yet", lambda m: ""))

@@ -1,7 +1,7 @@
 """Restitution pages: the report structure, live blocks, linked pages the public may not see,
 the notification of participants, and the residents' "My participation" page."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -318,3 +318,54 @@ def test_notices_are_in_the_data_export_and_erased_with_the_account(index_page, 
     assert row["restitution"] == "What we heard"
     anonymise_user(alice)
     assert not RestitutionNotice.objects.exists()
+
+
+class TestHiddenMeetings:
+    """A linked calendar counts and tells the people of its public meetings only."""
+
+    def calendar(self, index_page):
+        from django.contrib.auth.models import Group
+
+        from wagtail_participation.meetings.models import Registration
+
+        from .meeting_factories import PARIS, add_meeting, make_calendar
+
+        held = datetime(2026, 3, 10, 18, 30, tzinfo=PARIS)  # before NOW
+        calendar = make_calendar(index_page, title="Committees")
+        public = add_meeting(calendar, title="Open committee", start=held, attendee_count=12)
+        draft = add_meeting(
+            calendar, title="Draft committee", start=held, attendee_count=1000, live=False
+        )
+        private = add_meeting(calendar, title="Staff committee", start=held, attendee_count=1000)
+        restriction = PageViewRestriction.objects.create(
+            page=private, restriction_type=PageViewRestriction.GROUPS
+        )
+        restriction.groups.add(Group.objects.create(name="Staff"))
+        cancelled = add_meeting(
+            calendar, title="Cancelled committee", start=held, attendee_count=1000, cancelled=True
+        )
+        alice, hidden_only = make_voter("alice"), make_voter("hidden")
+        for meeting, user in [(public, alice)] + [
+            (meeting, hidden_only) for meeting in (draft, private, cancelled)
+        ]:
+            Registration.objects.create(meeting=meeting, occurrence_start=held, user=user)
+        return calendar
+
+    def test_figures_are_the_public_counts(self, client, index_page, frozen_now):
+        page = restitution(index_page, self.calendar(index_page), body=FIGURES_AND_DECISIONS)
+        content = client.get(page.url).content.decode()
+        assert "<dt>Participants</dt><dd>1</dd>" in content
+        assert "<dt>Meetings held</dt><dd>1</dd>" in content
+        assert "<dt>Attendees</dt><dd>12</dd>" in content
+        for title in ("Draft committee", "Staff committee", "Cancelled committee"):
+            assert title not in content
+
+    def test_only_the_people_of_public_meetings_are_told(
+        self, index_page, frozen_now, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        page = restitution(index_page, self.calendar(index_page), live=False)
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            page.save_revision().publish()
+        assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+        assert "committee" not in mailoutbox[0].body

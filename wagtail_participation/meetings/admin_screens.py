@@ -8,6 +8,8 @@ ADMIN_SCREENS = [
     AdminScreen(
         model="participation_meetings.Registration",
         icon="date",
+        # Staff see the registrations of the meetings they may edit only.
+        page_field="meeting",
         # The resident by their public name only: never their account or e-mail in the list.
         list_display=("meeting", "occurrence_start", "resident_name", "status", "created_at"),
         list_filter=("meeting", "status"),

@@ -2,7 +2,8 @@
 
 Residents register and cancel themselves through ``registrations.py``, the only code that writes
 registrations (it keeps capacity and the waiting list right), so nobody adds, changes or deletes
-a registration from the admin. Holders of ``participation_meetings.view_registration`` see them.
+a registration from the admin. Holders of ``participation_meetings.view_registration`` see the
+registrations of the meetings they may edit (``AdminScreen.page_field``, ``staff.py``).
 
 The listing shows the resident's public name, never their account. The export adds the
 resident's e-mail: the staff organising a meeting must be able to contact the people coming
@@ -11,6 +12,7 @@ resident's e-mail: the staff organising a meeting must be able to contact the pe
 
 from collections import OrderedDict
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -20,27 +22,28 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from wagtail_participation.exports import neutralise_formula
+from wagtail_participation.forms import IdChoiceField
 from wagtail_participation.profiles import public_author_name
+from wagtail_participation.staff import PageScopedPolicyMixin, managed
 
-from .models import Registration
+from .models import MeetingPage, Registration
 
 RESIDENT_NAME = "resident_name"
 RESIDENT_LABEL = _("Resident (public name)")
 
 
-class RegistrationPermissionPolicy(ModelPermissionPolicy):
-    """The model's view permission; nobody adds, changes or deletes a registration here."""
+class RegistrationPermissionPolicy(PageScopedPolicyMixin, ModelPermissionPolicy):
+    """The model's view permission, for the meetings the member of staff may edit (see
+    ``staff.py``); nobody adds, changes or deletes a registration here."""
 
     denied = ("add", "change", "delete")
+    page_field = "meeting"
 
     def user_has_permission(self, user, action):
         return action not in self.denied and super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
         return super().user_has_any_permission(user, [a for a in actions if a not in self.denied])
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
 
 
 # Registered on import, before the viewsets are built.
@@ -60,6 +63,21 @@ class RegistrationIndexView(generic.IndexView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("meeting", "user__participant_profile")
+
+    @cached_property
+    def filters(self):
+        """The meeting filter offers the meetings of the pages the member of staff may edit
+        only: never another team's meeting titles, drafts included."""
+        filterset = super().filters
+        field = filterset.form.fields.get("meeting") if filterset is not None else None
+        if field is not None:
+            filterset.form.fields["meeting"] = IdChoiceField(
+                queryset=managed(MeetingPage.objects.all(), self.request.user, "pk"),
+                required=False,
+                label=field.label,
+                widget=field.widget,
+            )
+        return filterset
 
     def _get_custom_column(self, field_name, column_class=Column, **kwargs):
         if field_name == RESIDENT_NAME:
@@ -101,7 +119,10 @@ def _modeladmin_classes():
             return False
 
         def user_can_inspect_obj(self, user, obj):
-            return self.inspect_view_enabled and self.user_can_list(user)
+            policy = policy_registry.get_by_type(Registration)
+            return self.inspect_view_enabled and policy.user_has_permission_for_instance(
+                user, "view", obj
+            )
 
         def user_can_edit_obj(self, user, obj):
             return False

@@ -24,7 +24,8 @@ What the feeds contain:
   or LOCATION for an online-only meeting) only when its audience is "everyone".
 - DTSTAMP and LAST-MODIFIED: the last publication (``last_published_at``), else now.
 
-Text is escaped by ``icalendar`` (commas, semicolons, backslashes, newlines).
+Text is escaped by ``icalendar`` (commas, semicolons, backslashes, newlines), the calendar's
+name and description too (``vText``): an editor's line break never starts a property.
 
 The functions take already-fetched pages and run no query of their own: **views must select the
 meetings with ``public_meetings()``**, so that drafts, private pages (view restrictions on the
@@ -42,7 +43,7 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
-from icalendar import Calendar, Event, Timezone, vDuration
+from icalendar import Calendar, Event, Timezone, vDuration, vText
 
 from . import recurrence
 
@@ -251,11 +252,15 @@ def calendar_feed(meetings, name, url_for, domain=None, description=""):
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
+    # icalendar escapes the text of the properties it knows; these calendar properties it
+    # writes as given, so they are escaped here (a line break would start a property of its
+    # own). A name is one line.
+    name = vText(" ".join(str(name).split()))
     cal.add("NAME", name)
     cal.add("X-WR-CALNAME", name)
     if description:
-        cal.add("DESCRIPTION", description)
-        cal.add("X-WR-CALDESC", description)
+        cal.add("DESCRIPTION", vText(description))
+        cal.add("X-WR-CALDESC", vText(description))
     cal.add("X-WR-TIMEZONE", tzid)
     cal.add("REFRESH-INTERVAL", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))

@@ -150,12 +150,13 @@ def registration_outcome(registration, now):
 
 
 def meeting_participation(user):
-    """The registrations of ``user`` to meetings of live calendars, in three queries."""
+    """The registrations of ``user`` to live, public meetings of live, public calendars, in
+    four queries. A meeting restricted to a group is left out, as everywhere else."""
     if user is None or not user.is_authenticated:
         return []
     now = timezone.now()
     registrations = list(
-        Registration.objects.filter(user=user, meeting__live=True)
+        Registration.objects.filter(user=user, meeting__in=MeetingPage.objects.live().public())
         .select_related("meeting")
         .annotate(ahead=waiting_ahead())
         .order_by("occurrence_start", "pk")

@@ -125,5 +125,6 @@ def send_reminder_email(registration_pk):
         site_name = getattr(django_settings, "WAGTAIL_SITE_NAME", "") or ""
         if site_name:
             lines += ["", site_name]
-    message = EmailMessage(subject, "\n".join(lines) + "\n", None, [address])
+    # A title with a line break would add a header, or make sending fail: one line.
+    message = EmailMessage(" ".join(subject.split()), "\n".join(lines) + "\n", None, [address])
     return get_connection().send_messages([message]) or 0
