@@ -132,3 +132,65 @@ def test_profile_inspect_view_hides_the_account(admin_client, residents):
     assert response.status_code == 200
     assert "Inès" in response.text
     assert "@mail.example" not in response.text
+
+
+@pytest.fixture
+def code_team(django_user_model, index_page):
+    """A member of staff who may add codes, with "Edit" on the participation index only."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupPagePermission
+
+    user = django_user_model.objects.create_user("codes", "codes@town.example", "pw")
+    grant(
+        user,
+        "wagtailadmin.access_admin",
+        "wagtail_participation.add_codebatch",
+        "wagtail_participation.change_codebatch",
+        "wagtail_participation.view_codebatch",
+    )
+    group = Group.objects.create(name="Code team")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=index_page,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    user.groups.add(group)
+    return user
+
+
+def test_staff_make_codes_for_the_processes_they_may_edit_only(client, code_team, index_page):
+    other = index_page.get_parent().add_child(
+        instance=type(index_page)(title="Other", slug="other")
+    )
+    client.force_login(code_team)
+    url = reverse("participation_codebatch:add")
+    expires = (timezone.now() + timedelta(days=60)).strftime("%Y-%m-%d %H:%M")
+
+    def generate(page):
+        data = {
+            "label": "Class",
+            "count": "2",
+            "page": page.pk if page else "",
+            "expires_at": expires,
+        }
+        return client.post(url, data)
+
+    refused = generate(other)
+    assert refused.status_code == 200
+    assert "You may make codes only for the processes you may edit." in refused.text
+    everywhere = generate(None)
+    assert "Only administrators make codes valid everywhere." in everywhere.text
+    assert not CodeBatch.objects.exists()
+
+    assert generate(index_page)["Content-Type"].startswith("text/csv")
+    theirs = CodeBatch.objects.get()
+    CodeBatch.generate("Other team's", 1, timezone.now() + timedelta(days=1), other)
+    CodeBatch.generate("Everywhere", 1, timezone.now() + timedelta(days=1))
+    listing = client.get(reverse("participation_codebatch:index")).text
+    assert "Class" in listing
+    assert "Other team&#x27;s" not in listing and "Everywhere" not in listing
+    for batch in CodeBatch.objects.exclude(pk=theirs.pk):
+        edit = client.get(reverse("participation_codebatch:edit", args=[batch.pk]))
+        assert edit.status_code in (302, 403, 404)

@@ -4,6 +4,7 @@ import csv
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,6 +15,23 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminPageChooser
 
 from .codes import MAX_BATCH_SIZE, CodeBatch
+from .staff import may_manage
+
+PROCESS_REQUIRED = _(
+    "Choose the process these codes are for. Only administrators make codes valid everywhere."
+)
+PROCESS_NOT_YOURS = _("You may make codes only for the processes you may edit. Choose one of them.")
+
+
+def may_generate(user, page):
+    """Whether ``user`` may make codes for ``page`` (None: valid on every process).
+
+    Codes open a process to people without an account: staff make them for the processes they
+    may edit only, and only superusers make codes valid everywhere.
+    """
+    if page is None:
+        return user.is_superuser
+    return may_manage(user, page)
 
 
 class GenerateCodesForm(WagtailAdminModelForm):
@@ -33,6 +51,15 @@ class GenerateCodesForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("expires_at", timezone.now() + timedelta(days=90))
+        if self.for_user is not None and not self.for_user.is_superuser:
+            self.fields["page"].required = True
+            self.fields["page"].error_messages["required"] = PROCESS_REQUIRED
+
+    def clean_page(self):
+        page = self.cleaned_data.get("page")
+        if self.for_user is not None and not may_generate(self.for_user, page):
+            raise forms.ValidationError(PROCESS_REQUIRED if page is None else PROCESS_NOT_YOURS)
+        return page
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
@@ -41,7 +68,11 @@ class GenerateCodesForm(WagtailAdminModelForm):
         return expires_at
 
     def generate(self, user):
+        """The new batch and its plain codes. ``clean_page`` already refused a process the
+        user may not edit; this check stands for forms built without ``for_user``."""
         data = self.cleaned_data
+        if not may_generate(user, data.get("page")):
+            raise PermissionDenied
         return CodeBatch.generate(
             label=data["label"],
             count=data["count"],
