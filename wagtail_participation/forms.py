@@ -47,6 +47,14 @@ class PlainTextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class OneLineField(PlainTextField):
+    """A title or a name: line breaks and runs of spaces become one space, so that it stays on
+    one line wherever it goes (a page heading, an e-mail subject, a CSV cell, a `.pb` line)."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())
+
+
 TOO_LONG = _(
     "Your text is %(show_value)d characters long; the limit is %(limit_value)d characters."
 )

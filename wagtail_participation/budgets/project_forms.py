@@ -12,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from wagtail_participation.forms import TOO_LONG, PlainTextField
+from wagtail_participation.forms import TOO_LONG, OneLineField, PlainTextField
 from wagtail_participation.honeypot import HONEYPOT_FIELD, HoneypotFormMixin
 
 from .models import BudgetEnvelope, BudgetProject
@@ -38,14 +38,6 @@ class AmountField(forms.DecimalField):
             elif DECIMAL_COMMA.match(value):
                 value = value.replace(",", ".")
         return super().to_python(value)
-
-
-class OneLineField(PlainTextField):
-    """A title or a name: line breaks and runs of spaces become one space, so that it stays on
-    one line wherever it goes (a page heading, a CSV cell, a line of a `.pb` file)."""
-
-    def to_python(self, value):
-        return " ".join(super().to_python(value).split())
 
 
 class EnvelopeChoiceField(forms.ModelChoiceField):

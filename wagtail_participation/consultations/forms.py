@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Locale
 
-from wagtail_participation.forms import TOO_LONG, PlainTextField
+from wagtail_participation.forms import TOO_LONG, OneLineField, PlainTextField
 from wagtail_participation.honeypot import HONEYPOT_FIELD, HoneypotFormMixin
 from wagtail_participation.models import Neighbourhood
 
@@ -22,7 +22,7 @@ REPORT_MAX_LENGTH = 1000
 
 
 class ContributionForm(HoneypotFormMixin, forms.Form):
-    title = PlainTextField(
+    title = OneLineField(
         label=_("Title"),
         max_length=TITLE_MAX_LENGTH,
         help_text=format_lazy(
@@ -125,10 +125,6 @@ class ContributionForm(HoneypotFormMixin, forms.Form):
             ).order_by("name")
         else:
             del self.fields["themes"]
-
-    def clean_title(self):
-        """A title holds on one line (it is an e-mail subject too): line breaks become spaces."""
-        return " ".join(self.cleaned_data["title"].split())
 
     def clean(self):
         cleaned_data = super().clean()
