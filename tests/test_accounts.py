@@ -390,6 +390,19 @@ def test_login_follows_safe_next_only(client):
     assert response["Location"] == PROFILE_URL
 
 
+def test_login_form_carries_next_to_its_post(client):
+    """The form posts to the bare login URL: the page a resident came from rides in a field."""
+    make_resident("bob@example.org")
+
+    page = client.get(f"{LOGIN_URL}?next=/participate/").content.decode()
+    assert f'action="{LOGIN_URL}"' in page
+    assert '<input type="hidden" name="next" value="/participate/">' in page
+
+    data = {"username": "bob@example.org", "password": PASSWORD, "next": "/participate/"}
+    response = client.post(LOGIN_URL, data)
+    assert response["Location"] == "/participate/"
+
+
 def test_unconfirmed_account_cannot_sign_in(client):
     make_resident("bob@example.org", active=False)
 
