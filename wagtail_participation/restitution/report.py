@@ -37,6 +37,7 @@ class Restitution:
         self.restitution_page = restitution_page
         self.request = request
         self._read = {}
+        self._decision_lists = 0
 
     # Linked pages ------------------------------------------------------------------------
 
@@ -137,7 +138,12 @@ class Restitution:
             decisions = [d for d in decisions if d.citizen]
         paginator = Paginator(decisions, per_page)
         number = self.request.GET.get(DECISIONS_PAGE_PARAM) if self.request is not None else None
+        # A report may list decisions twice (all of them, then those from participation): each
+        # list needs its own anchor and form ids.
+        self._decision_lists += 1
+        anchor = "decision-list" + ("" if self._decision_lists == 1 else f"-{self._decision_lists}")
         return {
+            "anchor": anchor,
             "page_of_results": paginator.get_page(number),
             "paginator": paginator,
             "statuses": sorted(statuses.items(), key=lambda item: str(item[1])),
