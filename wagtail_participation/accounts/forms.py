@@ -221,6 +221,9 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
+        # Django focuses the field on load: keyboard users would miss the skip link, and a form
+        # with errors would have two autofocus elements (the error summary takes the focus).
+        username.widget.attrs.pop("autofocus", None)
         if username_is_email():
             # Accounts made by sign-up use their address; older or staff accounts a user name.
             username.label = _("E-mail or user name")
