@@ -78,3 +78,23 @@ def test_error_pages(page, checked):
     response = page.goto("/cette-page-n-existe-pas/")
     assert response.status == 404
     checked(page, "404")
+
+
+def test_server_error_page(page, demo_site, tmp_path):
+    """The 500 page, rendered as Django's handler does: no request context, in each language."""
+    for language in ("fr", "en"):
+        html = demo_site.shell(
+            "from django.template.loader import render_to_string\n"
+            "from django.utils import translation\n"
+            f"translation.activate({language!r})\n"
+            "print(render_to_string('500.html'))"
+        )
+        assert f'<html lang="{language}">' in html
+        assert ("Erreur du serveur" in html) == (language == "fr")
+        path = tmp_path / f"500-{language}.html"
+        path.write_text(html)
+        assert not a11y.nu_html_errors([path])
+        page.goto("/")
+        page.set_content(html)
+        violations = a11y.axe_violations(page)
+        assert not violations, a11y.describe_violations(violations)
