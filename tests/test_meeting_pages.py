@@ -171,6 +171,11 @@ class TestFilters:
         summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(response.content).walk("VEVENT")]
         assert summaries == ["Centre meeting (Neighbourhood committee)"]
 
+    @pytest.mark.parametrize("url", ["/town/", "/town/2026/3/", "/town/past/"])
+    def test_clearing_filters_stays_on_the_same_view(self, client, town, url):
+        content = client.get(url + "?kind=cafe_debat").content.decode()
+        assert f'<a href="{url}">Clear filters</a>' in content
+
     def test_filter_links_are_kept_in_month_links(self, client, town):
         content = client.get("/town/2026/3/?kind=cafe_debat").content.decode()
         assert 'href="/town/2026/4/?kind=cafe_debat"' in content
