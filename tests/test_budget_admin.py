@@ -1068,3 +1068,18 @@ def test_modeladmin_site_enters_paper_ballots_and_publishes(client, clerk, publi
     client.post(results_url(ended, "publish"), {"fingerprint": fingerprint})
     ended.refresh_from_db()
     assert ended.results_published
+
+
+def test_a_project_added_from_a_budget_offers_only_its_envelopes(
+    client, django_user_model, budget, other_budget
+):
+    superuser = django_user_model.objects.create_superuser("root", "root@town.example", "pw")
+    client.force_login(superuser)
+    other_budget.envelopes.create(amount=5000)
+
+    url = reverse("participation_budgetproject:add")
+    response = client.get(f"{url}?page={budget.pk}")
+
+    options = response.context["form"].fields["envelope"].queryset
+    assert {envelope.page_id for envelope in options} == {budget.pk}
+    assert options.count() == 2

@@ -298,7 +298,9 @@ class ProjectAdminForm(WagtailAdminModelForm):
         if page is not None:
             page.queryset = managed_budgets(self.for_user)
         if envelope is not None:
-            if self.instance.pk:
+            # An existing project, or one added from its budget's results screen (?page=):
+            # that budget's envelopes only.
+            if self.instance.pk or self.instance.page_id:
                 envelope.queryset = BudgetEnvelope.objects.filter(
                     page_id=self.instance.page_id
                 ).select_related("neighbourhood")
