@@ -221,8 +221,12 @@ def confirmation_is_valid(user, token):
 
 
 def without_referrer(response):
-    """The page's address holds a token: keep it out of Referer headers."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The page's address holds a token: keep it out of Referer headers sent to other sites.
+
+    Not "no-referrer": browsers then post the page's form with "Origin: null", which Django's
+    CSRF check refuses, and nobody could confirm an address.
+    """
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
