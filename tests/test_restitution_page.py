@@ -78,6 +78,25 @@ class TestStructure:
         assert kinds[:4] == ["section", "text", "section", "figures"]
         assert "decisions" in kinds and "timeline" in kinds
 
+    def test_each_block_of_a_new_page_has_its_own_id(self):
+        """The editor's form builds element ids from block ids: none may be missing or shared."""
+        ids = [block.id for block in RestitutionPage(title="Restitution").body]
+        assert all(ids) and len(set(ids)) == len(ids)
+
+    def test_the_process_links_to_its_live_restitutions(self, client, index_page, frozen_now):
+        page = consultation(index_page, "Market square")
+        other = consultation(index_page, "Cycle lanes")
+        report = restitution(index_page, page)
+        draft = RestitutionPage(title="Draft report", slug="draft-report", live=False)
+        draft.sources = [RestitutionSource(page=page)]
+        index_page.add_child(instance=draft)
+        draft.save_revision()
+
+        content = client.get(page.url).content.decode()
+        assert f'<a href="{report.url}">What we heard</a>' in content
+        assert "Draft report" not in content
+        assert "What came of it" not in client.get(other.url).content.decode()
+
     def test_a_page_that_is_not_participatory_cannot_be_linked(self, root_page):
         link = RestitutionSource(page=Page.objects.get(pk=root_page.pk))
         with pytest.raises(ValidationError, match="participatory page"):

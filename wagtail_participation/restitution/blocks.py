@@ -6,6 +6,8 @@ context provides as ``restitution``: each linked page is read once per request, 
 number of blocks.
 """
 
+import uuid
+
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -265,13 +267,16 @@ STANDARD_SECTIONS = [
 
 def standard_structure():
     """The blocks of a new restitution page: the five sections of the standard report, each
-    with the blocks that usually serve it. Editors reorder, remove or add blocks."""
+    with the blocks that usually serve it. Editors reorder, remove or add blocks.
+
+    Each block gets its id now: without one, the editor's form would give every block the
+    same element ids, and screen readers would announce every block as the first."""
     sections = dict(STANDARD_SECTIONS)
 
     def section(anchor):
         return ("section", {"heading": str(sections[anchor]), "anchor": anchor})
 
-    return [
+    blocks = [
         section("context"),
         ("text", ""),
         section("how-people-took-part"),
@@ -284,3 +289,4 @@ def standard_structure():
         section("what-happens-next"),
         ("timeline", {"heading": "", "from_linked_pages": True, "steps": []}),
     ]
+    return [{"type": kind, "value": value, "id": str(uuid.uuid4())} for kind, value in blocks]
