@@ -20,6 +20,7 @@ Rules every implementation follows:
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -162,6 +163,16 @@ class OutcomeSource:
         answered, voted online, registered), as a set. Used to notify them of the
         restitution; accounts are filtered for their preferences afterwards."""
         return set()
+
+    def restitution_pages(self):
+        """The live, public restitution pages that report on this page, newest first, so that
+        residents find what came of the process from the process itself."""
+        if not apps.is_installed("wagtail_participation.restitution"):
+            return []
+        from wagtail_participation.restitution.models import RestitutionPage
+
+        pages = RestitutionPage.objects.live().public().filter(sources__page=self.pk)
+        return list(pages.distinct().order_by("-first_published_at"))
 
 
 def share_site_root_paths(pages):
