@@ -155,7 +155,10 @@ def add_paper_project(page, budget_title, title, cost):
     page.get_by_role("link", name=f"Résultats de « {budget_title} »").click()
     page.get_by_role("link", name="Ajouter un projet proposé sur papier").click()
     expect(page.locator("#id_page")).to_have_value(re.compile(r"\d+"))
-    page.locator("#id_envelope").select_option(label=f"{budget_title} – Toute la ville")
+    # Added from the budget's own screen: only its envelopes are offered.
+    envelope = page.locator("#id_envelope")
+    expect(envelope.locator("option", has_text="Budget citoyen 2027")).to_have_count(0)
+    envelope.select_option(label="Toute la ville")
     page.locator("#id_title").fill(title)
     page.locator("#id_description").fill(f"{title}, proposé sur papier à la mairie.")
     page.locator("#id_estimated_cost").fill(str(cost))
