@@ -232,7 +232,9 @@ def cast_ballot(
     else:
         code = None
 
-    projects = list(BudgetProject.objects.filter(pk__in=project_ids))
+    # In a fixed order, so that the ballot's choices are stored, and exported, the same way on
+    # every database.
+    projects = list(BudgetProject.objects.filter(pk__in=project_ids).order_by("pk"))
     errors = rule_errors(page, envelope, projects, project_ids)
     if errors:
         raise BallotRefused(errors, "rule")
