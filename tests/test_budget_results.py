@@ -10,7 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from wagtail_participation.budgets import pabulib
-from wagtail_participation.budgets.models import Ballot, BallotChannel, BudgetPage, ResultsRule
+from wagtail_participation.budgets.models import (
+    Ballot,
+    BallotChannel,
+    BallotChoice,
+    BudgetPage,
+    ResultsRule,
+)
 from wagtail_participation.budgets.results import publish_results, results_json, withdraw_results
 
 from .budget_factories import VOTE_ENDED, VOTE_OPEN, make_budget, make_project, make_voter
@@ -29,7 +35,8 @@ def vote(page, projects, channel=BallotChannel.ONLINE, envelope=None, voter=None
         voter=voter,
         channel=channel,
     )
-    ballot.projects.add(*projects)
+    # In the order given: projects.add() goes through a set, whose order follows the ids.
+    BallotChoice.objects.bulk_create(BallotChoice(ballot=ballot, project=p) for p in projects)
     return ballot
 
 
