@@ -121,5 +121,15 @@ def make_process(parent, title, phases=(), neighbourhoods=(), themes=(), model=N
 
 
 @pytest.fixture
+def no_public_cache(settings):
+    """Render every request: for query-count tests that add rows behind the cache's back
+    (bulk_create sends no signal, so nothing tells the public page cache)."""
+    settings.WAGTAIL_PARTICIPATION = {
+        **getattr(settings, "WAGTAIL_PARTICIPATION", {}),
+        "PUBLIC_CACHE_SECONDS": 0,
+    }
+
+
+@pytest.fixture
 def db_vendor(db):
     return connection.vendor

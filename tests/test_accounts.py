@@ -712,3 +712,31 @@ def test_report_rate_limit(client):
     assert first.status_code == 302
     assert second.status_code == 429
     assert AccountReport.objects.count() == 1
+
+
+def test_behind_a_proxy_the_login_limit_counts_each_residents_address(client):
+    """With PROXY_COUNT=1 the address the load balancer appended is counted, not the balancer's
+    own address (REMOTE_ADDR) and not what the client wrote at the start of the header."""
+    make_resident("bob@example.org")
+    limits = {"default": "30/m", "login": "2/m"}
+    participation = {**django_settings.WAGTAIL_PARTICIPATION, "RATE_LIMITS": limits}
+
+    def attempt(forwarded_for):
+        return client.post(
+            LOGIN_URL,
+            {"username": "bob@example.org", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        ).status_code
+
+    with override_settings(WAGTAIL_PARTICIPATION={**participation, "PROXY_COUNT": 1}):
+        first_resident = [attempt(f"{forged}, 203.0.113.7") for forged in ("1.1.1.1", "2.2.2.2")]
+        forged_third_try = attempt("3.3.3.3, 203.0.113.7")
+        other_resident = attempt("203.0.113.8")
+    assert first_resident == [200, 200]
+    assert forged_third_try == 429
+    assert other_resident == 200
+
+    with override_settings(WAGTAIL_PARTICIPATION=participation):
+        # Without PROXY_COUNT every resident shares the balancer's address and its limit.
+        assert [attempt("203.0.113.9") for _ in range(3)] == [200, 200, 429]

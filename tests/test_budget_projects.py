@@ -400,7 +400,7 @@ def test_list_query_count_does_not_grow_with_projects(
 
 
 def test_list_query_count_with_results_does_not_grow(
-    client, index_page, frozen_now, django_assert_max_num_queries
+    client, index_page, frozen_now, django_assert_max_num_queries, no_public_cache
 ):
     page = make_budget(index_page, phases=VOTE_ENDED)
     projects = [make_project(page, f"P{n}", 100) for n in range(3)]

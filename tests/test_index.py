@@ -176,7 +176,7 @@ def test_page_links_carry_the_filters(client, index_page, neighbourhoods, frozen
 
 
 def test_query_count_does_not_grow_with_processes(
-    client, index_page, neighbourhoods, frozen_now, django_assert_max_num_queries
+    client, index_page, neighbourhoods, frozen_now, django_assert_max_num_queries, no_public_cache
 ):
     def add(count, start):
         for number in range(start, start + count):

@@ -169,7 +169,7 @@ class TestLivePage:
         assert "Market square" not in content
 
     def test_the_same_queries_for_10_or_1000_contributions(
-        self, client, index_page, frozen_now, django_assert_num_queries
+        self, client, index_page, frozen_now, django_assert_num_queries, no_public_cache
     ):
         square = consultation(index_page, "Market square")
         author = make_voter("alice")

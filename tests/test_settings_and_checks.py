@@ -26,6 +26,8 @@ def test_defaults_are_documented_values():
         assert settings.INDEX_PAGE_SIZE == 12
         assert settings.INACTIVE_ACCOUNT_RETENTION_DAYS == 1095
         assert settings.RATE_LIMITS["default"] == "30/m"
+        assert settings.PUBLIC_CACHE_SECONDS == 300
+        assert settings.PROXY_COUNT == 0
     assert set(DEFAULTS) == {
         "ADMIN_UI",
         "BASE_TEMPLATE",
@@ -40,6 +42,8 @@ def test_defaults_are_documented_values():
         "CONTRIBUTIONS_PAGE_SIZE",
         "PROJECTS_PAGE_SIZE",
         "OPEN_DATA_COUNTRY",
+        "PUBLIC_CACHE_SECONDS",
+        "PROXY_COUNT",
     }
 
 
@@ -144,6 +148,13 @@ def test_rate_limits_are_checked(limits):
 def test_durations_are_checked(key, value):
     with override_settings(WAGTAIL_PARTICIPATION={key: value}):
         assert ids(check_settings(None)) == ["wagtail_participation.E011"]
+
+
+@pytest.mark.parametrize("key", ["PROXY_COUNT", "PUBLIC_CACHE_SECONDS"])
+@pytest.mark.parametrize("value", [-1, "1", True, None])
+def test_proxy_count_and_cache_seconds_are_checked(key, value):
+    with override_settings(WAGTAIL_PARTICIPATION={key: value}):
+        assert ids(check_settings(None)) == ["wagtail_participation.E012"]
 
 
 def test_rate_limits_merge_with_the_defaults():

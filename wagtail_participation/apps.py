@@ -9,4 +9,6 @@ class WagtailParticipationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, privacy  # noqa: F401  (system checks, personal data registry)
+        from . import caching, checks, privacy  # noqa: F401  (system checks, personal data registry)
+
+        caching.connect_signals()

@@ -116,6 +116,15 @@ def settings_errors(installed):
                     id="wagtail_participation.E011",
                 )
             )
+    for key in ("PROXY_COUNT", "PUBLIC_CACHE_SECONDS"):
+        value = getattr(settings, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a whole number of 0 or more.",
+                    id="wagtail_participation.E012",
+                )
+            )
     return errors
 
 

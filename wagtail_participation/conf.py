@@ -50,6 +50,14 @@ DEFAULTS = {
     "CONTRIBUTIONS_PAGE_SIZE": 20,
     # Projects per page of a participatory budget's list.
     "PROJECTS_PAGE_SIZE": 20,
+    # Seconds a public page is kept in the shared cache for visitors who are not signed in (0:
+    # never). Changes throw it away at once; this bounds what time alone changes (an upcoming
+    # meeting that has begun). A process page is never kept past its next phase change.
+    "PUBLIC_CACHE_SECONDS": 300,
+    # Reverse proxies (load balancers) in front of the app servers that append the client's
+    # address to X-Forwarded-For: rate limits count the address that many entries from the end.
+    # 0 (the default) counts REMOTE_ADDR, the right value when the app server faces the internet.
+    "PROXY_COUNT": 0,
     # Country named in the budgets' Pabulib open-data files ("" writes "Worldwide").
     "OPEN_DATA_COUNTRY": "",
 }

@@ -16,6 +16,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 
+from .caching import PublicCacheMixin
 from .forms import ProcessPageForm
 from .outcomes import Milestone, OutcomeSource
 from .serializers import RichTextHTMLField
@@ -421,7 +422,7 @@ class ParticipatoryProcessMixin(OutcomeSource, models.Model):
         return context
 
 
-class ParticipationIndexPage(Page):
+class ParticipationIndexPage(PublicCacheMixin, Page):
     """Lists every participatory page below it, with filters and pagination."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -445,7 +446,7 @@ class ParticipationIndexPage(Page):
         return context
 
 
-class InformationProcessPage(ParticipatoryProcessMixin, Page):
+class InformationProcessPage(PublicCacheMixin, ParticipatoryProcessMixin, Page):
     """A process that informs residents: its phases, what is at stake, whom to contact."""
 
     body = RichTextField(_("body"), blank=True)

@@ -29,8 +29,22 @@ def client_key(request):
     if user is not None and user.is_authenticated:
         who = f"user:{user.pk}"
     else:
-        who = f"ip:{request.META.get('REMOTE_ADDR', '')}"
+        who = f"ip:{client_address(request)}"
     return hashlib.sha256(who.encode()).hexdigest()[:32]
+
+
+def client_address(request):
+    """The resident's address: REMOTE_ADDR, or the entry of X-Forwarded-For that the last of
+    PROXY_COUNT trusted proxies appended (entries further left can be forged by the client)."""
+    proxies = settings.PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def hit(group, request, now=None):

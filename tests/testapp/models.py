@@ -2,10 +2,11 @@
 
 from wagtail.models import Page
 
+from wagtail_participation.caching import PublicCacheMixin
 from wagtail_participation.models import ParticipatoryProcessMixin
 
 
-class NeighbourhoodSurveyPage(ParticipatoryProcessMixin, Page):
+class NeighbourhoodSurveyPage(PublicCacheMixin, ParticipatoryProcessMixin, Page):
     parent_page_types = ["wagtail_participation.ParticipationIndexPage"]
     subpage_types = []
 

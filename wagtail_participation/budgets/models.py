@@ -31,6 +31,7 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_participation.caching import PublicCacheMixin
 from wagtail_participation.models import ParticipatoryProcessMixin
 from wagtail_participation.profiles import public_author_name
 from wagtail_participation.serializers import RichTextHTMLField
@@ -91,7 +92,7 @@ class BallotChannel(models.TextChoices):
     IMPORTED = "imported", _("Imported")
 
 
-class BudgetPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
+class BudgetPage(PublicCacheMixin, RoutablePageMixin, ParticipatoryProcessMixin, Page):
     intro = models.TextField(
         _("introduction"), blank=True, help_text=_("A short paragraph shown above everything.")
     )

@@ -15,6 +15,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_participation import caching
+
 from . import rules
 from .models import (
     BALLOT_STATUSES,
@@ -154,6 +156,7 @@ def publish_results(page, user=None, now=None, rule=None, require_vote_ended=Tru
         status=ProjectStatus.NOT_SELECTED
     )
     page.__dict__.pop("published_results", None)
+    caching.page_changed(page.pk)  # the projects' statuses changed with update()
     return results
 
 
@@ -162,6 +165,7 @@ def withdraw_results(page):
     """Make published results private again (for example after a correction)."""
     page.results.update(published_at=None, published_by=None)
     page.__dict__.pop("published_results", None)
+    caching.page_changed(page.pk)
 
 
 def results_json(page, stored=None):

@@ -17,6 +17,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_participation.caching import PublicCacheMixin
 from wagtail_participation.models import ParticipatoryProcessMixin
 from wagtail_participation.profiles import public_author_name
 from wagtail_participation.status import PhaseKind
@@ -56,7 +57,7 @@ class QuestionKind(models.TextChoices):
     YES_NO = "yes_no", _("Yes or no (for or against)")
 
 
-class ConsultationPage(RoutablePageMixin, ParticipatoryProcessMixin, Page):
+class ConsultationPage(PublicCacheMixin, RoutablePageMixin, ParticipatoryProcessMixin, Page):
     intro = models.TextField(
         _("introduction"), blank=True, help_text=_("A short paragraph shown above everything.")
     )

@@ -20,6 +20,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_participation.caching import PublicCacheMixin
 from wagtail_participation.outcomes import OutcomeSource
 
 from .forms import MeetingPageForm
@@ -59,7 +60,7 @@ class RegistrationMode(models.TextChoices):
     EXTERNAL = "external", _("On another site (link)")
 
 
-class CommitteeCalendarPage(RoutablePageMixin, OutcomeSource, Page):
+class CommitteeCalendarPage(PublicCacheMixin, RoutablePageMixin, OutcomeSource, Page):
     """A calendar for the whole town or one neighbourhood committee; its children are meetings."""
 
     committee_name = models.CharField(
@@ -150,7 +151,7 @@ class CommitteeCalendarPage(RoutablePageMixin, OutcomeSource, Page):
         return calendar_ics(request, self)
 
 
-class MeetingPage(RoutablePageMixin, Page):
+class MeetingPage(PublicCacheMixin, RoutablePageMixin, Page):
     kind = models.CharField(
         _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.COMMITTEE
     )

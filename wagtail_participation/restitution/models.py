@@ -17,6 +17,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from wagtail_participation.caching import PublicCacheMixin
 from wagtail_participation.outcomes import OutcomeSource
 from wagtail_participation.templating import page_context
 
@@ -24,7 +25,7 @@ from .blocks import RestitutionBodyBlock, standard_structure
 from .report import Restitution
 
 
-class RestitutionPage(Page):
+class RestitutionPage(PublicCacheMixin, Page):
     intro = models.TextField(
         _("summary"),
         max_length=600,
