@@ -19,6 +19,7 @@ from wagtail.models import Page
 from wagtail_participation.models import Neighbourhood, ProcessPhase
 from wagtail_participation.codes import CodeBatch, ParticipationCode
 client = Client()
+visitor_page = Client().get("/participer/place-du-marche/").text
 status = {url: client.get(url).status_code for url in
          ["/", "/participer/", "/participer/place-du-marche/", "/sitemap.xml",
           "/api/v2/pages/", "/admin/login/", "/accounts/login/", "/accounts/signup/",
@@ -39,6 +40,11 @@ print(json.dumps({
     "code_batches": CodeBatch.objects.count(),
     "codes": ParticipationCode.objects.count(),
     "english_index": "processes" in Client().get("/en/participer/").text,
+    "language_links": [
+        'href="/en/participer/place-du-marche/"' in visitor_page,
+        'href="/participer/place-du-marche/"' in visitor_page,
+    ],
+    "csrf_token_for_visitors": "csrfmiddlewaretoken" in visitor_page,
 }))
 """
 
@@ -198,6 +204,9 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     assert after_first["alice_profile_complete"]
     assert (after_first["code_batches"], after_first["codes"]) == (1, 5)
     assert after_first["french_home"] and after_first["english_index"]
+    # Links, not a form: a visitor's page carries no CSRF token, so it can be cached.
+    assert after_first["language_links"] == [True, True]
+    assert not after_first["csrf_token_for_visitors"]
 
     budgets = probe(example_env, BUDGET_PROBE)
     assert set(budgets["status"].values()) == {200}, budgets["status"]
