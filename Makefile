@@ -5,7 +5,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python example_site/manage.py
 
-.PHONY: demo test install browser-deps lint format migrations-check messages messages-check wheel-check clean
+.PHONY: demo test bench install browser-deps lint format migrations-check messages messages-check wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e . --group bench
+	touch $@
+
+# Benchmarks (benchmarks/README.md): starts its own PostgreSQL and Redis from Debian's packages
+# and writes benchmarks/results/latest.md. SMOKE=1: small scale and a short load, for CI.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/run.py $(if $(SMOKE),--smoke)
 
 demo: install
 	$(MANAGE) migrate --no-input
