@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "wagtail_participation.budgets",
     "wagtail_participation.meetings",
     "wagtail_participation.restitution",
+    "wagtail_participation.petitions",
     "wagtail_participation.contrib.modeladmin",
     "wagtail_modeladmin",
     "wagtail.contrib.routable_page",

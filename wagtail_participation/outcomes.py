@@ -38,6 +38,9 @@ FIGURE_LABELS = {
     "ballots_paper": _("Paper ballots"),
     "meetings": _("Meetings held"),
     "attendees": _("Attendees"),
+    "petitions": _("Petitions"),
+    "signatures": _("Signatures"),
+    "votes": _("Votes cast"),
 }
 
 
@@ -74,7 +77,7 @@ class Decision:
     restitution pages mark with the citizen label.
     """
 
-    kind: str  # "contribution" or "project"
+    kind: str  # "contribution", "project", "petition" or "vote"
     title: str
     status: str
     status_label: str
@@ -199,6 +202,9 @@ ACTION_LABELS = {
     "project": _("Project proposed"),
     "ballot": pgettext_lazy("my participation", "Vote"),
     "registration": _("Registration"),
+    "petition": _("Petition filed"),
+    "signature": _("Petition signed"),
+    "consultative_vote": _("Consultative vote"),
 }
 
 

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "wagtail_participation.budgets",
     "wagtail_participation.meetings",
     "wagtail_participation.restitution",
+    "wagtail_participation.petitions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
