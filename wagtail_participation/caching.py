@@ -50,6 +50,9 @@ WATCHED = {
     "participation_budgets.Ballot": "page_id",
     "participation_budgets.BudgetResult": "page_id",
     "participation_meetings.Registration": "meeting_id",
+    "participation_petitions.Petition": "page_id",
+    "participation_petitions.Signature": "petition.page_id",
+    "participation_petitions.VoteParticipation": "page_id",
 }
 
 

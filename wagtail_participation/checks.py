@@ -108,6 +108,7 @@ def settings_errors(installed):
         "REPORTS_TO_HIDE",
         "CONTRIBUTIONS_PAGE_SIZE",
         "PROJECTS_PAGE_SIZE",
+        "PETITIONS_PAGE_SIZE",
     ):
         if not _positive_int(getattr(settings, key)):
             errors.append(

@@ -35,6 +35,7 @@ DEFAULTS = {
         "data_export": "5/h",
         "delete_account": "5/h",
         "meeting_registration": "20/h",
+        "petition_filing": "5/d",
     },
     # Accounts unused for this many days are anonymised (None: never).
     "INACTIVE_ACCOUNT_RETENTION_DAYS": 3 * 365,
@@ -50,6 +51,8 @@ DEFAULTS = {
     "CONTRIBUTIONS_PAGE_SIZE": 20,
     # Projects per page of a participatory budget's list.
     "PROJECTS_PAGE_SIZE": 20,
+    # Petitions per page of a petition right's list, and public names per page of signatories.
+    "PETITIONS_PAGE_SIZE": 20,
     # Seconds a public page is kept in the shared cache for visitors who are not signed in (0:
     # never). Changes throw it away at once; this bounds what time alone changes (an upcoming
     # meeting that has begun). A process page is never kept past its next phase change.

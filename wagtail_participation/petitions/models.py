@@ -609,13 +609,13 @@ class ConsultativeVotePage(PublicCacheMixin, RoutablePageMixin, ParticipatoryPro
 
     @path("")
     def vote_page(self, request):
-        from .views import vote_page
+        from .vote_views import vote_page
 
         return vote_page(request, self)
 
     @path("vote/")
     def vote(self, request):
-        from .views import cast_vote_view
+        from .vote_views import cast_vote_view
 
         return cast_vote_view(request, self)
 
