@@ -27,7 +27,22 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PABULIB = ROOT.parent / "shared" / "data" / "pabulib"
+# Where real elections are looked for, as the tests do (tests/pabulib_files.py): the suite's
+# own small fixture, then PABULIB_DATA_DIR or the shared data folder beside the repository.
+PABULIB_DIRS = [ROOT / "tests" / "fixtures" / "pabulib"] + (
+    [Path(os.environ["PABULIB_DATA_DIR"])]
+    if os.environ.get("PABULIB_DATA_DIR")
+    else [ROOT.parent / "shared" / "data" / "pabulib", Path("/work/shared/data/pabulib")]
+)
+
+
+def election_path(filename):
+    for folder in PABULIB_DIRS:
+        if (folder / filename).is_file():
+            return folder / filename
+    looked = ", ".join(str(folder) for folder in PABULIB_DIRS)
+    sys.exit(f"The election {filename} was not found (looked in {looked}; set PABULIB_DATA_DIR).")
+
 
 SCALES = {
     "small": {
@@ -213,7 +228,7 @@ def add_projects(count, rng):
 def import_election(filename):
     from django.core.management import call_command
 
-    path = str(PABULIB / filename)
+    path = str(election_path(filename))
     call_command("participation_import_pabulib", path, stdout=open(os.devnull, "w"))
 
 

@@ -50,7 +50,7 @@ def measure(name, filename, expected_rule):
     from wagtail_participation.budgets.models import Ballot, BudgetPage
     from wagtail_participation.budgets.results import compute_results
 
-    path = generate.PABULIB / filename
+    path = generate.election_path(filename)
     election = pabulib.parse_file(path)
     started = time.perf_counter()
     call_command("participation_import_pabulib", str(path), stdout=open(os.devnull, "w"))
