@@ -46,6 +46,7 @@ def test_wagtail_snippet_screens_are_not_registered(client, editor):
             "/admin/participation_budgets/budgetproject/",
             "/admin/participation_budgets/ballot/",
             "/admin/participation_meetings/registration/",
+            "/admin/participation_petitions/petition/",
         ]
     ]
     assert "Snippets" not in menu

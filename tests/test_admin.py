@@ -73,6 +73,7 @@ def test_participation_menu_appears_once(client, editor):
             "/admin/participation/budgetproject/",
             "/admin/participation/ballot/",
             "/admin/participation/registration/",
+            "/admin/participation/petition/",
         ]
     ]
     # Grouped under Participation, neighbourhoods are not also listed under Snippets.
