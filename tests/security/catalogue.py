@@ -12,7 +12,15 @@ from django.test import Client
 
 # Apps in build order: a later app's build may use what an earlier one made (restitution reads
 # the consultation, the budget and the calendar).
-APP_MODULES = ("core", "accounts", "consultations", "budgets", "meetings", "restitution")
+APP_MODULES = (
+    "core",
+    "accounts",
+    "consultations",
+    "budgets",
+    "meetings",
+    "petitions",
+    "restitution",
+)
 
 # Who visits or posts. "author" wrote every hostile text; "resident" is another signed-in
 # resident; "moderator" holds every staff permission on the world's pages; "other_moderator"

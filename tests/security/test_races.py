@@ -3,20 +3,23 @@
 Each race starts every attempt together (real threads, one database connection each) with
 every resident trying **twice**. Exactly one row per resident survives, limits hold and the
 counts residents see stay exact. PostgreSQL only: SQLite has no row locks and one writer, so CI
-runs these in its PostgreSQL pass. Petitions (issue 11) add their signature race here.
+runs these in its PostgreSQL pass. Petitions and consultative votes (issue 11) race here too.
 """
 
+import importlib
 import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Count
 from django.test import Client
 
 from tests.budget_factories import make_budget, make_project, make_voter
 from tests.conftest import NOW, default_site_root, index_page_on_default_site, make_process, phase
 from tests.meeting_factories import FIRST, add_meeting, make_calendar
+from tests.petition_factories import make_petition, make_petition_right, make_resident, make_vote
 from wagtail_participation.budgets.ballots import BallotRefused, cast_ballot
 from wagtail_participation.budgets.models import Ballot, BallotChoice
 from wagtail_participation.codes import CodeBatch, CodeError, ParticipationCode, redeem_code
@@ -28,6 +31,16 @@ from wagtail_participation.consultations.models import (
 )
 from wagtail_participation.meetings.models import Registration, RegistrationStatus
 from wagtail_participation.meetings.registrations import RegistrationRefused, register
+from wagtail_participation.petitions import signing
+from wagtail_participation.petitions.models import (
+    Petition,
+    Signature,
+    SignatureChannel,
+    VoteBallot,
+    VoteParticipation,
+)
+from wagtail_participation.petitions.signing import SignatureRefused
+from wagtail_participation.petitions.votes import VoteRefused, cast_vote
 
 RESIDENTS = 6
 TRIES_EACH = 2
@@ -52,7 +65,13 @@ def at_once(attempts):
         try:
             barrier.wait()
             outcomes.append(attempt())
-        except (BallotRefused, RegistrationRefused, CodeError) as refused:
+        except (
+            BallotRefused,
+            RegistrationRefused,
+            CodeError,
+            SignatureRefused,
+            VoteRefused,
+        ) as refused:
             outcomes.append(f"refused: {refused.code}")
         except Exception as error:  # anything else is a bug the test must show
             outcomes.append(repr(error))
@@ -154,3 +173,160 @@ def test_registrations_one_per_resident_and_never_over_capacity(frozen):
     statuses = Counter(Registration.objects.values_list("status", flat=True))
     assert statuses == {RegistrationStatus.CONFIRMED: 3, RegistrationStatus.WAITING: RESIDENTS - 3}
     assert Registration.objects.values("user").distinct().count() == RESIDENTS
+
+
+# Petitions and consultative votes (issue 11) -------------------------------------------------
+
+SIGNERS = 20
+THRESHOLD = 10
+
+
+def count_and_rows(petition):
+    """The stored count and the signature rows, read in one statement (one snapshot)."""
+    return (
+        Petition.objects.filter(pk=petition.pk)
+        .annotate(rows=Count("signatures"))
+        .values_list("signature_count", "rows")
+        .get()
+    )
+
+
+def sign_as(petition, user):
+    signing.sign(petition, user=user, full_name=f"{user.username} Martin")
+    return "signed"
+
+
+@pytest.fixture
+def committed_notifications(monkeypatch):
+    """The petitions whose threshold notification was enqueued by a committed transaction.
+
+    Wraps the real ``notify_threshold_reached`` (it still runs) and records the call once the
+    transaction that made it commits."""
+    notifications = importlib.import_module("wagtail_participation.petitions.notifications")
+    original = notifications.notify_threshold_reached
+    committed = []
+
+    def counting(petition):
+        original(petition)
+        transaction.on_commit(lambda: committed.append(petition.pk))
+
+    monkeypatch.setattr(notifications, "notify_threshold_reached", counting)
+    return committed
+
+
+def test_signatures_one_per_resident_and_the_threshold_reached_once(
+    frozen, committed_notifications
+):
+    right = make_petition_right(index_page_on_default_site(), threshold=THRESHOLD)
+    petition = make_petition(right, "Safer crossings")
+    residents = [make_resident(f"signer{n}") for n in range(SIGNERS)]
+
+    outcomes = at_once(twice_each(residents, lambda user: sign_as(petition, user)))
+
+    assert outcomes == {"signed": SIGNERS, "refused: already_signed": SIGNERS}
+    assert Signature.objects.filter(petition=petition).count() == SIGNERS
+    assert Signature.objects.values("user").distinct().count() == SIGNERS
+    petition.refresh_from_db()
+    assert petition.signature_count == SIGNERS
+    assert petition.threshold_reached_at == NOW
+    assert committed_notifications == [petition.pk]
+
+
+def test_signing_and_withdrawing_at_once_keeps_the_count_exact(frozen):
+    right = make_petition_right(index_page_on_default_site(), threshold=1000)
+    petition = make_petition(right, "Safer crossings")
+    for n in range(3):
+        sign_as(petition, make_resident(f"steady{n}"))
+    flipper = make_resident("flipper")
+    snapshots = []
+
+    def flip(action):
+        try:
+            if action == "sign":
+                return sign_as(petition, flipper)
+            signing.withdraw(petition, flipper)
+            return "withdrawn"
+        finally:
+            snapshots.append(count_and_rows(petition))
+
+    outcomes = at_once([lambda a=a: flip(a) for a in ["sign", "withdraw"] * 8])
+
+    # Every attempt either did its action or was refused for the state it found.
+    assert set(outcomes) <= {
+        "signed",
+        "withdrawn",
+        "refused: already_signed",
+        "refused: not_signed",
+    }
+    assert len(snapshots) == 16
+    assert all(count == rows for count, rows in snapshots), snapshots
+    count, rows = count_and_rows(petition)
+    assert count == rows == 3 + Signature.objects.filter(user=flipper).count()
+    assert outcomes["signed"] - outcomes["withdrawn"] == rows - 3
+
+
+def test_a_code_signs_once_and_is_used_once(frozen):
+    right = make_petition_right(index_page_on_default_site(), participation_codes="account_or_code")
+    petition = make_petition(right, "Safer crossings")
+    _, codes = CodeBatch.generate("Race", 1, expires_at=NOW + timedelta(days=30), page=right)
+
+    def sign_with_code():
+        signing.sign(petition, code_text=codes[0], full_name="Jeanne Dupont", birth_year=1980)
+        return "signed"
+
+    outcomes = at_once([sign_with_code] * 8)
+
+    assert outcomes == {"signed": 1, "refused: code_used": 7}
+    assert Signature.objects.get().channel == SignatureChannel.CODE
+    assert ParticipationCode.objects.filter(used_at__isnull=False).count() == 1
+    assert count_and_rows(petition) == (1, 1)
+
+
+def test_a_paper_signature_entered_while_the_same_person_signs_online_counts_once(frozen):
+    right = make_petition_right(index_page_on_default_site(), threshold=1000)
+    petitions = [make_petition(right, f"Petition {n}") for n in range(5)]
+    staff = make_resident("clerk")
+    jeanne = make_resident("jeanne", birth_year=1980)
+
+    def online(petition):
+        signing.sign(petition, user=jeanne, full_name="Jeanne Dupont")
+        return "signed"
+
+    def paper(petition):
+        signing.add_paper_signature(
+            petition,
+            full_name="DUPONT  Jeanne",
+            birth_year=1980,
+            signed_on=(NOW - timedelta(days=1)).date(),
+            entered_by=staff,
+        )
+        return "entered"
+
+    attempts = []
+    for petition in petitions:
+        attempts += [lambda p=petition: online(p), lambda p=petition: paper(p)]
+    outcomes = at_once(attempts)
+
+    assert outcomes["signed"] + outcomes["entered"] == len(petitions)
+    assert outcomes["refused: duplicate_person"] == len(petitions)
+    for petition in petitions:
+        assert Signature.objects.filter(petition=petition).count() == 1
+        assert count_and_rows(petition) == (1, 1)
+
+
+def test_consultative_votes_one_participation_and_one_ballot_per_resident(frozen):
+    page = make_vote(index_page_on_default_site())
+    choices = list(page.vote_options.values_list("pk", flat=True))
+    residents = [make_resident(f"elector{n}") for n in range(SIGNERS)]
+
+    def vote(user):
+        cast_vote(page, choices[user.pk % 2], user=user)
+        return "cast"
+
+    outcomes = at_once(twice_each(residents, vote))
+
+    assert outcomes == {"cast": SIGNERS, "refused: already_voted": SIGNERS}
+    assert VoteParticipation.objects.filter(page=page).count() == SIGNERS
+    assert VoteParticipation.objects.values("user").distinct().count() == SIGNERS
+    assert VoteBallot.objects.filter(page=page).count() == SIGNERS
+    assert page.results().votes == sum(option.votes for option in page.results().options)

@@ -17,6 +17,7 @@ STAFF_APPS = (
     "participation_budgets",
     "participation_meetings",
     "participation_restitution",
+    "participation_petitions",
 )
 PAGE_RIGHTS = ("add_page", "change_page", "publish_page")
 PASSWORD = "a-long-password-123"
