@@ -174,7 +174,8 @@ def response_key(request, page):
 
 
 def seconds_to_keep(page):
-    """Until the page's next phase change, and never more than PUBLIC_CACHE_SECONDS."""
+    """Until the page's next phase change (or ``next_public_change()``, for pages that have
+    one), and never more than PUBLIC_CACHE_SECONDS."""
     seconds = settings.PUBLIC_CACHE_SECONDS
     phases = getattr(page, "phases", None)
     if phases:
@@ -187,6 +188,10 @@ def seconds_to_keep(page):
         ]
         if changes:
             seconds = min(seconds, int((min(changes) - now) / timedelta(seconds=1)))
+    # Pages whose items change with the clock too (a petition closes) say when.
+    next_change = getattr(page, "next_public_change", lambda: None)()
+    if next_change is not None:
+        seconds = min(seconds, int((next_change - timezone.now()) / timedelta(seconds=1)))
     return max(0, seconds)
 
 

@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -156,6 +155,18 @@ class PetitionIndexPage(PublicCacheMixin, RoutablePageMixin, ParticipatoryProces
             return Petition.objects.none()
         return self.petitions.public()
 
+    def next_public_change(self):
+        """When the next open petition closes: cached copies of the page expire then."""
+        if self.pk is None:
+            return None
+        return (
+            self.petitions.public()
+            .filter(answered_at__isnull=True, closes_at__gt=timezone.now())
+            .order_by("closes_at")
+            .values_list("closes_at", flat=True)
+            .first()
+        )
+
     def participation_summary(self):
         from .outcomes import petition_summary
 
@@ -218,7 +229,8 @@ class PetitionIndexPage(PublicCacheMixin, RoutablePageMixin, ParticipatoryProces
 class PetitionQuerySet(models.QuerySet):
     def with_status(self, now=None):
         """Annotate ``current_status`` in SQL, by the rules of ``Petition.status_at``."""
-        moment = Value(now) if now is not None else Now()
+        # Python's clock, as ``Petition.status_at``: the two always agree.
+        moment = Value(now or timezone.now())
         return self.annotate(
             current_status=Case(
                 When(review=Review.NOT_ADMISSIBLE, then=Value(PetitionStatus.NOT_ADMISSIBLE)),

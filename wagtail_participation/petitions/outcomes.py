@@ -8,7 +8,7 @@ its result before the vote has closed. Each function runs a fixed number of quer
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from wagtail_participation.outcomes import Decision, Figure, ParticipationItem
 
@@ -18,7 +18,6 @@ from .models import (
     PetitionIndexPage,
     PetitionStatus,
     Signature,
-    SignatureChannel,
     VoteParticipation,
 )
 
@@ -128,7 +127,11 @@ def vote_figures(page):
 
 def result_sentence(tally):
     parts = [
-        gettext("%(label)s: %(percent)s%% (%(votes)s votes)")
+        ngettext(
+            "%(label)s: %(percent)s%% (%(votes)s vote)",
+            "%(label)s: %(percent)s%% (%(votes)s votes)",
+            option.votes,
+        )
         % {"label": option.label, "percent": option.percent, "votes": option.votes}
         for option in tally.options
     ]
@@ -195,11 +198,9 @@ def items_for_user(user):
     live_petition_pages = PetitionIndexPage.objects.live().values("pk")
     items = []
     filed = Petition.objects.filter(filer=user, page__in=live_petition_pages).select_related("page")
-    signed = (
-        Signature.objects.filter(user=user, petition__page__in=live_petition_pages)
-        .filter(channel=SignatureChannel.ONLINE)
-        .select_related("petition__page")
-    )
+    signed = Signature.objects.filter(
+        user=user, petition__page__in=live_petition_pages
+    ).select_related("petition__page")
     for petition in filed:
         public = petition.is_public
         items.append(

@@ -52,7 +52,7 @@ def identity_key(full_name, birth_year):
     return hashlib.sha256(plain_key.encode()).hexdigest()
 
 
-def closed_message(petition, now):
+def closed_message(petition):
     if petition.answered_at is not None:
         return _("The council has answered this petition: it no longer takes signatures.")
     return _("The signature period of this petition has ended.")
@@ -92,6 +92,18 @@ def _duplicate_message(petition, signer_key, key):
         return _("You have already signed this petition."), "already_signed"
     if signer_key.startswith("paper:"):
         existing = Signature.objects.filter(petition=petition, identity_key=key).first()
+        if existing is not None and not existing.full_name:  # erased with the signer's account
+            return (
+                format_lazy(
+                    _(
+                        "This person has already signed this petition ({channel}, {date}). "
+                        "This paper signature is not counted twice."
+                    ),
+                    channel=existing.get_channel_display().lower(),
+                    date=timezone.localdate(existing.created_at).strftime("%d/%m/%Y"),
+                ),
+                "duplicate_person",
+            )
         if existing is not None:
             return (
                 format_lazy(
@@ -132,7 +144,7 @@ def sign(
     """Sign ``petition`` online, as ``user`` or with the participation code ``code_text``."""
     now = now or timezone.now()
     if not petition.accepts_signatures(now):
-        raise SignatureRefused(closed_message(petition, now), "closed")
+        raise SignatureRefused(closed_message(petition), "closed")
     decision = check_eligibility(user, petition.page, code=code_text, now=now)
     if not decision:
         raise SignatureRefused([r.reason for r in decision.refusals], decision.refusals[0].code)
@@ -151,7 +163,7 @@ def sign(
         with transaction.atomic():
             locked = _lock(petition)
             if not locked.accepts_signatures(now):
-                raise SignatureRefused(closed_message(locked, now), "closed")
+                raise SignatureRefused(closed_message(locked), "closed")
             if code is not None:
                 redeemed = redeem_code(code_text, page=locked.page, user=user, now=now)
                 signer_key = f"code:{redeemed.pk}"
@@ -194,7 +206,7 @@ def withdraw(petition, user, now=None):
                     ),
                     "threshold_reached",
                 )
-            raise SignatureRefused(closed_message(locked, now), "closed")
+            raise SignatureRefused(closed_message(locked), "closed")
         deleted, _counts = Signature.objects.filter(
             petition=locked, signer_key=f"user:{user.pk}"
         ).delete()
@@ -216,7 +228,7 @@ def add_paper_signature(
         if not locked.is_public:
             raise SignatureRefused(_("This petition is not open for signatures."), "not_open")
         if locked.answered_at is not None:
-            raise SignatureRefused(closed_message(locked, now), "closed")
+            raise SignatureRefused(closed_message(locked), "closed")
         opened = timezone.localdate(locked.opened_at)
         closes = timezone.localdate(locked.closes_at)
         if not opened <= signed_on <= closes or signed_on > timezone.localdate(now):
