@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from wagtail.models import Page
 from wagtail_participation.models import Neighbourhood, ProcessPhase
-from wagtail_participation.codes import CodeBatch, ParticipationCode
+from wagtail_participation.codes import CodeBatch
 client = Client()
 visitor_page = Client().get("/participer/place-du-marche/").text
 status = {url: client.get(url).status_code for url in
@@ -37,8 +37,7 @@ print(json.dumps({
     "french_home": "Participer" in Client().get("/").text,
     "alice_profile_complete": get_user_model().objects.get(
         username="alice").participant_profile.is_complete,
-    "code_batches": CodeBatch.objects.count(),
-    "codes": ParticipationCode.objects.count(),
+    "codes": {batch.label: batch.codes.count() for batch in CodeBatch.objects.all()},
     "english_index": "processes" in Client().get("/en/participer/").text,
     "language_links": [
         'href="/en/participer/place-du-marche/"' in visitor_page,
@@ -131,6 +130,49 @@ print(json.dumps({
 }))
 """
 
+PETITION_PROBE = """
+import json
+from django.test import Client
+from wagtail_participation.petitions.models import (
+    ConsultativeVotePage, Petition, PetitionIndexPage, Signature)
+client = Client()
+index = PetitionIndexPage.objects.get(slug="droit-d-interpellation")
+vote = ConsultativeVotePage.objects.get(slug="police-municipale")
+petitions = {p.title.split()[0]: p for p in Petition.objects.with_status()}
+def page(url):
+    response = client.get(url)
+    return {"status": response.status_code, "text": response.content.decode()}
+listing = page(index.url)
+open_petition = page(index.url + f"{petitions['Rouvrir'].pk}/")
+signatories = page(index.url + f"{petitions['Rouvrir'].pk}/signatories/")
+answered = page(index.url + f"{petitions['Sécuriser'].pk}/")
+under_review = page(index.url + f"{petitions['Un'].pk}/")
+results = page(vote.url)
+tally = vote.results()
+print(json.dumps({
+    "status": {"listing": listing["status"], "open": open_petition["status"],
+               "signatories": signatories["status"], "answered": answered["status"],
+               "vote": results["status"]},
+    "under_review_hidden": under_review["status"] == 404,
+    "statuses": sorted(p.current_status for p in petitions.values()),
+    "counts": {word: p.signature_count for word, p in petitions.items()},
+    "threshold": index.signature_threshold,
+    "paper": Signature.objects.filter(channel="paper").count(),
+    "listing_shows": ["bureau de poste" in listing["text"], "traversée" in listing["text"]],
+    "listing_hides": ["producteurs" in listing["text"], "taxe foncière" in listing["text"]],
+    "open_shows_title": "Rouvrir le bureau de poste" in open_petition["text"],
+    "answer_shown": "plateau surélevé" in answered["text"],
+    "public_name_shown": "Claire L." in signatories["text"],
+    "full_names_hidden": not any(
+        name in page["text"] for name in ("Lefebvre", "Benali", "Caron", "Jeanne Martin")
+        for page in (listing, open_petition, signatories, answered)),
+    "votes": [tally.votes, [(o.label, o.votes) for o in tally.options]],
+    "vote_shows": ["Pour" in results["text"], "Contre" in results["text"],
+                   str(tally.options[0].votes) in results["text"],
+                   "police municipale" in results["text"]],
+}))
+"""
+
 SIGNUP_PROBE = """
 import json, re
 from urllib.parse import urlparse
@@ -202,7 +244,11 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     assert after_first["alice_logs_in"] and after_first["admin_is_superuser"]
     assert after_first["neighbourhoods"] == 4
     assert after_first["alice_profile_complete"]
-    assert (after_first["code_batches"], after_first["codes"]) == (1, 5)
+    # The codes residents may try, and those used by the demo's consultative vote.
+    assert after_first["codes"] == {
+        "Démo : école Jean Jaurès, CM2": 5,
+        "Démo : cartes de vote, police municipale": 57,
+    }
     assert after_first["french_home"] and after_first["english_index"]
     # Links, not a form: a visitor's page carries no CSRF token, so it can be cached.
     assert after_first["language_links"] == [True, True]
@@ -243,6 +289,20 @@ def test_demo_loads_twice_and_serves_its_pages(example_env):
     }
     assert restitutions["unused_blocks"] == []
     assert restitutions["square_has_decisions"] and restitutions["budget_has_results"]
+
+    petitions = probe(example_env, PETITION_PROBE)
+    assert set(petitions["status"].values()) == {200}, petitions["status"]
+    assert petitions["under_review_hidden"]
+    assert petitions["statuses"] == ["answered", "not_admissible", "open", "under_review"]
+    assert petitions["counts"] == {"Rouvrir": 48, "Sécuriser": 303, "Un": 0, "Supprimer": 0}
+    assert petitions["threshold"] == 300 and petitions["paper"] == 345
+    assert petitions["listing_shows"] == [True, True]
+    assert petitions["listing_hides"] == [False, False]
+    assert petitions["open_shows_title"] and petitions["answer_shown"]
+    # Signers' full names are for staff only; a public name only when the signer chose it.
+    assert petitions["public_name_shown"] and petitions["full_names_hidden"]
+    assert petitions["votes"] == [60, [["Pour", 35], ["Contre", 25]]]
+    assert petitions["vote_shows"] == [True, True, True, True]
 
     signup = probe(example_env, SIGNUP_PROBE)
     assert signup == {
