@@ -26,6 +26,9 @@ REQUIRED = [
     "wagtail_participation/restitution/templates/wagtail_participation/blocks/chart.html",
     "wagtail_participation/restitution/static/wagtail_participation/css/restitution-print.css",
     "wagtail_participation/restitution/locale/fr/LC_MESSAGES/django.mo",
+    "wagtail_participation/petitions/migrations/0001_initial.py",
+    "wagtail_participation/petitions/templates/wagtail_participation/petitions/petition_detail.html",
+    "wagtail_participation/petitions/locale/fr/LC_MESSAGES/django.mo",
 ]
 FORBIDDEN_PREFIXES = ["tests/", "example_site/", "docs/", "benchmarks/"]
 

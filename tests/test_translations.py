@@ -42,7 +42,7 @@ def relative(path):
 def test_there_are_french_catalogues_for_the_package_and_the_example_site():
     names = {relative(path) for path in CATALOGUES}
     assert "wagtail_participation/locale/fr/LC_MESSAGES/django.po" in names
-    for app in ("budgets", "consultations", "meetings", "restitution"):
+    for app in ("budgets", "consultations", "meetings", "restitution", "petitions"):
         assert f"wagtail_participation/{app}/locale/fr/LC_MESSAGES/django.po" in names
     assert any(name.startswith("example_site/") for name in names)
 
