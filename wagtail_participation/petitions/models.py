@@ -29,6 +29,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from wagtail_participation.caching import PublicCacheMixin
+from wagtail_participation.forms import ProcessPageForm
 from wagtail_participation.models import ParticipatoryProcessMixin
 from wagtail_participation.status import PhaseKind
 
@@ -503,6 +504,31 @@ class Signature(models.Model):
 # Consultative votes -------------------------------------------------------------------------
 
 
+class ConsultativeVoteForm(ProcessPageForm):
+    """Refuses, with a message on the form, to remove or rename an option residents voted for
+    (the page's ``clean()`` says the same, but too late for the admin form to show it)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("vote_options")
+        if formset is None or not formset.is_valid() or self.instance.pk is None:
+            return cleaned_data
+        from .votes import options_changed_after_votes
+
+        deleted = formset.deleted_forms
+        kept = [form.instance for form in formset.forms if form not in deleted and form.instance.pk]
+        changed = options_changed_after_votes(self.instance, kept)
+        if changed:
+            self.add_error(None, voted_option_message(changed))
+        return cleaned_data
+
+
+def voted_option_message(label):
+    return gettext(
+        "Residents have already voted for “%(option)s”: it cannot be removed or renamed."
+    ) % {"option": label}
+
+
 class ConsultativeVotePage(PublicCacheMixin, RoutablePageMixin, ParticipatoryProcessMixin, Page):
     """Residents answer one question (for or against, or a few options) during the vote
     phase; turnout and results appear once every vote phase has ended. The vote is
@@ -543,6 +569,7 @@ class ConsultativeVotePage(PublicCacheMixin, RoutablePageMixin, ParticipatoryPro
 
     parent_page_types = ["wagtail_participation.ParticipationIndexPage"]
     subpage_types = []
+    base_form_class = ConsultativeVoteForm
 
     template = "wagtail_participation/petitions/consultative_vote_page.html"
 
@@ -610,14 +637,7 @@ class ConsultativeVotePage(PublicCacheMixin, RoutablePageMixin, ParticipatoryPro
 
             changed = options_changed_after_votes(self, options)
             if changed:
-                raise ValidationError(
-                    gettext(
-                        "Residents have already voted for “%(option)s”: it cannot be removed "
-                        "or renamed."
-                    )
-                    % {"option": changed},
-                    code="options_voted",
-                )
+                raise ValidationError(voted_option_message(changed), code="options_voted")
 
     @path("")
     def vote_page(self, request):

@@ -164,12 +164,18 @@ def sign(
             locked = _lock(petition)
             if not locked.accepts_signatures(now):
                 raise SignatureRefused(closed_message(locked), "closed")
+            if signed_in:
+                # One signature per account, whether signed with the account or with a code.
+                get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+                if Signature.objects.filter(petition=locked, user=user).exists():
+                    raise SignatureRefused(
+                        _("You have already signed this petition."), "already_signed"
+                    )
             if code is not None:
                 redeemed = redeem_code(code_text, page=locked.page, user=user, now=now)
                 signer_key = f"code:{redeemed.pk}"
                 channel = SignatureChannel.CODE
             else:
-                get_user_model().objects.select_for_update().filter(pk=user.pk).first()
                 redeemed = None
                 signer_key = f"user:{user.pk}"
                 channel = SignatureChannel.ONLINE
@@ -270,4 +276,4 @@ def signature_of(petition, user):
     """The signed-in user's own signature of ``petition``, or None."""
     if user is None or not user.is_authenticated:
         return None
-    return Signature.objects.filter(petition=petition, signer_key=f"user:{user.pk}").first()
+    return Signature.objects.filter(petition=petition, user=user).first()

@@ -47,11 +47,15 @@ def cast_vote(page, option_id, *, user=None, code_text="", now=None):
     signed_in = user is not None and user.is_authenticated
     try:
         with transaction.atomic():
+            if signed_in:
+                # A resident's votes wait for each other, whether with the account or a code.
+                get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+                if VoteParticipation.objects.filter(page=page, user=user).exists():
+                    raise VoteRefused(already_voted_message(), "already_voted")
             if code is not None:
                 redeemed = redeem_code(code_text, page=page, user=user, now=now)
                 voter_key = f"code:{redeemed.pk}"
             else:
-                get_user_model().objects.select_for_update().filter(pk=user.pk).first()
                 redeemed = None
                 voter_key = f"user:{user.pk}"
             try:
@@ -64,19 +68,22 @@ def cast_vote(page, option_id, *, user=None, code_text="", now=None):
                         created_at=now,
                     )
             except IntegrityError:
-                raise VoteRefused(
-                    _("You have already voted. A vote cannot be changed."), "already_voted"
-                ) from None
+                raise VoteRefused(already_voted_message(), "already_voted") from None
             VoteBallot.objects.create(page=page, option=option)
             page_changed(page.pk)
     except CodeError as error:
         raise VoteRefused(error.message, f"code_{error.code}") from error
 
 
+def already_voted_message():
+    return _("You have already voted. A vote cannot be changed.")
+
+
 def has_voted(page, user):
+    """Whether the signed-in ``user`` voted, with their account or with a code."""
     if user is None or not user.is_authenticated:
         return False
-    return VoteParticipation.objects.filter(page=page, voter_key=f"user:{user.pk}").exists()
+    return VoteParticipation.objects.filter(page=page, user=user).exists()
 
 
 @dataclass(frozen=True)
