@@ -28,6 +28,8 @@ def test_defaults_are_documented_values():
         assert settings.RATE_LIMITS["default"] == "30/m"
         assert settings.PUBLIC_CACHE_SECONDS == 300
         assert settings.PROXY_COUNT == 0
+        assert settings.PETITIONS_PAGE_SIZE == 20
+        assert settings.RATE_LIMITS["petition_filing"] == "5/d"
     assert set(DEFAULTS) == {
         "ADMIN_UI",
         "BASE_TEMPLATE",
@@ -44,6 +46,7 @@ def test_defaults_are_documented_values():
         "OPEN_DATA_COUNTRY",
         "PUBLIC_CACHE_SECONDS",
         "PROXY_COUNT",
+        "PETITIONS_PAGE_SIZE",
     }
 
 
