@@ -410,6 +410,24 @@ def test_signing_with_a_code(client, post, index_page, frozen_now):
     assert Signature.objects.count() == 1
 
 
+def test_a_signed_in_resident_signs_with_a_code_and_withdraws(
+    client, post, index_page, frozen_now, resident
+):
+    """The year of birth comes from the profile (the form does not ask for it), and the
+    signature is the resident's own: they can withdraw it."""
+    page = make_petition_right(index_page, participation_codes=CodeUse.ACCOUNT_OR_CODE)
+    petition = make_petition(page)
+    _batch, codes = CodeBatch.generate("Town hall", 1, NOW + timedelta(days=30), page=page)
+    client.force_login(resident)
+    response = post(url(page, "sign", petition.pk), {"code": codes[0], "full_name": "Coda Person"})
+    assert response.status_code == 302
+    assert Signature.objects.get().channel == "code"
+    response = post(url(page, "withdraw", petition.pk))
+    assert "Your signature is withdrawn." in html(client.get(response["Location"]))
+    petition.refresh_from_db()
+    assert petition.signature_count == 0 and not Signature.objects.exists()
+
+
 def test_same_person_as_a_paper_signature_is_refused(client, post, right):
     petition = make_petition(right)
     signing.add_paper_signature(

@@ -149,7 +149,7 @@ def sign(
     if not decision:
         raise SignatureRefused([r.reason for r in decision.refusals], decision.refusals[0].code)
     code = decision.participant.code
-    profile = profile_for(user) if code is None else None
+    profile = profile_for(user)  # None for a visitor signing with a code only
     if profile is not None and profile.birth_year:
         birth_year = profile.birth_year
     full_name = " ".join((full_name or "").split())
@@ -214,7 +214,8 @@ def withdraw(petition, user, now=None):
                 )
             raise SignatureRefused(closed_message(locked), "closed")
         deleted, _counts = Signature.objects.filter(
-            petition=locked, signer_key=f"user:{user.pk}"
+            petition=locked,
+            user=user,  # signed with the account or with a code
         ).delete()
         if not deleted:
             raise SignatureRefused(_("You have not signed this petition."), "not_signed")
